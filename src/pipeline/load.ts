@@ -7,14 +7,23 @@ import { isPipeline, type Pipeline } from './define.ts';
 
 /** The pipelines shipped with the package (the `pipelines/` folder). */
 export const builtinPipelinesDir = fileURLToPath(new URL('../../pipelines/', import.meta.url));
+/** `.ts` when running from the sources, `.js` from the compiled dist/ (whose pipelines/ holds .js and .d.ts). */
+export const builtinPipelineExt = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 
 export const listBuiltinPipelines = (): string[] =>
   existsSync(builtinPipelinesDir)
     ? readdirSync(builtinPipelinesDir)
-        .filter((f) => f.endsWith('.ts') && !f.startsWith('_'))
-        .map((f) => basename(f, '.ts'))
+        .filter((f) => f.endsWith(builtinPipelineExt) && !f.endsWith('.d.ts') && !f.startsWith('_'))
+        .map((f) => basename(f, builtinPipelineExt))
         .sort()
     : [];
+
+/** Compiled code (dist/) loading a user's .ts pipeline: register tsx first (the sources run under it already). */
+let tsLoader: Promise<void> | undefined;
+const ensureTypeScriptLoader = (file: string): Promise<void> =>
+  builtinPipelineExt === '.ts' || !/\.[cm]?ts$/.test(file)
+    ? Promise.resolve()
+    : (tsLoader ??= import('tsx/esm/api').then((tsx) => void tsx.register()));
 
 /**
  * Finds a pipeline by name (a file of pipelines/) or by path to a .ts/.js/.mjs file whose default
@@ -22,7 +31,7 @@ export const listBuiltinPipelines = (): string[] =>
  */
 export const loadPipeline = (nameOrFile: string): TE.TaskEither<DistilleryError, Pipeline> => async () => {
   const isPath = /[\\/]/.test(nameOrFile) || ['.ts', '.js', '.mjs'].includes(extname(nameOrFile));
-  const file = isPath ? resolve(nameOrFile) : resolve(builtinPipelinesDir, `${nameOrFile}.ts`);
+  const file = isPath ? resolve(nameOrFile) : resolve(builtinPipelinesDir, `${nameOrFile}${builtinPipelineExt}`);
   if (!existsSync(file) || !statSync(file).isFile()) {
     const known = listBuiltinPipelines();
     return {
@@ -37,6 +46,7 @@ export const loadPipeline = (nameOrFile: string): TE.TaskEither<DistilleryError,
   }
   let mod: Record<string, unknown>;
   try {
+    await ensureTypeScriptLoader(file);
     mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (e) {
     const detail = e instanceof Error ? e.message.split('\n')[0] : String(e);
