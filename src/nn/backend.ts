@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as Tf from '@tensorflow/tfjs';
 import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { createRequire } from 'node:module';
@@ -23,6 +23,13 @@ export interface BackendOptions {
 const moduleRequire = createRequire(import.meta.url);
 
 /**
+ * tfjs, loaded on first use (~0.5 s): the CLI's commands that neither train nor evaluate never
+ * pay for it. Its package is CommonJS, so require() gives the same instance as `import`.
+ */
+let tfModule: typeof Tf | undefined;
+const tfjs = (): typeof Tf => (tfModule ??= moduleRequire('@tensorflow/tfjs') as typeof Tf);
+
+/**
  * Where the `.wasm` binaries live. In Node the Emscripten loader reads them with `fs`, so a plain
  * directory path with a trailing separator works (a `file://` URL does not).
  */
@@ -37,15 +44,15 @@ const tryTensorflow = async (): Promise<boolean> => {
   } catch {
     return false;
   }
-  return tf.findBackend('tensorflow') !== null && (await tf.setBackend('tensorflow'));
+  return tfjs().findBackend('tensorflow') !== null && (await tfjs().setBackend('tensorflow'));
 };
 
 const tryWasm = async (options: BackendOptions): Promise<boolean> => {
   try {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    if (tf.getBackend() !== 'wasm') wasm.setWasmPaths(wasmDistDirectory());
-    if (options.threads !== undefined && tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT')) wasm.setThreadsCount(options.threads);
-    return await tf.setBackend('wasm');
+    if (tfjs().getBackend() !== 'wasm') wasm.setWasmPaths(wasmDistDirectory());
+    if (options.threads !== undefined && tfjs().env().getBool('WASM_HAS_MULTITHREAD_SUPPORT')) wasm.setThreadsCount(options.threads);
+    return await tfjs().setBackend('wasm');
   } catch {
     return false;
   }
@@ -53,7 +60,7 @@ const tryWasm = async (options: BackendOptions): Promise<boolean> => {
 
 const tryCpu = async (): Promise<boolean> => {
   try {
-    return await tf.setBackend('cpu');
+    return await tfjs().setBackend('cpu');
   } catch {
     return false;
   }
@@ -65,8 +72,8 @@ const attempt = async (name: BackendName, options: BackendOptions): Promise<bool
   console.warn = () => undefined;
   try {
     const ok = name === 'tensorflow' ? await tryTensorflow() : name === 'wasm' ? await tryWasm(options) : await tryCpu();
-    if (ok) await tf.ready();
-    return ok && tf.getBackend() === name;
+    if (ok) await tfjs().ready();
+    return ok && tfjs().getBackend() === name;
   } finally {
     console.warn = warn;
   }
@@ -100,4 +107,4 @@ export const selectBackend = (
   };
 
 /** The active backend's name (after selectBackend). */
-export const currentBackend = (): string => tf.getBackend();
+export const currentBackend = (): string => tfjs().getBackend();
