@@ -8,11 +8,11 @@
 // Each folder is checked against its own test folder (test/<folder>/*.test.ts). The node:test
 // files print TAP, which @stryker-mutator/tap-runner reads; a test *file* is Stryker's unit of
 // test, so coverage analysis picks, per mutant, the test files that execute it.
-// Reports: reports/mutation/<folders>.html and .json (not committed).
+// Reports: reports/mutation/<folders>.html and .json, or DISTILLERY_MUTATE_REPORT=<name> (not committed).
 const folders = (process.env.DISTILLERY_MUTATE ?? 'algos,data,ot').split(',').map((s) => s.trim()).filter(Boolean);
 const known = ['algos', 'data', 'ot'];
 for (const f of folders) if (!known.includes(f)) throw new Error(`DISTILLERY_MUTATE: unknown folder ${f} (known: ${known.join(', ')})`);
-const name = folders.join('-');
+const name = process.env.DISTILLERY_MUTATE_REPORT ?? folders.join('-');
 
 const mutate = process.env.DISTILLERY_MUTATE_FILES
   ? process.env.DISTILLERY_MUTATE_FILES.split(',')
