@@ -7,4 +7,5 @@ export const benchmarkLoaders: Readonly<Record<string, () => Promise<Benchmark>>
   sinkhorn: async () => (await import('./sinkhorn.ts')).benchmark,
   pbrl: async () => (await import('./pbrl.ts')).benchmark,
   walker: async () => (await import('./walker.ts')).benchmark,
+  'cli-startup': async () => (await import('./cli-startup.ts')).benchmark,
 };

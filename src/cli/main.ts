@@ -1,36 +1,61 @@
-import * as E from 'fp-ts/lib/Either.js';
-import { errorOf, type DistilleryError } from '../core/errors.ts';
-import { runCommand } from './commands/run.ts';
-import { replayCommand } from './commands/replay.ts';
-import { inspectCommand } from './commands/inspect.ts';
-import { envsCommand } from './commands/envs.ts';
-import { rolloutCommand } from './commands/rollout.ts';
-import { benchCommand } from './commands/bench.ts';
-import { animateCommand } from './commands/animate.ts';
+import type { Either } from 'fp-ts/lib/Either.js';
+import type { DistilleryError } from '../core/errors.ts';
 import type { CommandIO } from './io.ts';
+
+// Start-up matters (issue 18): this module imports nothing heavy. Each command is loaded when it
+// runs, and loads only what it needs (tfjs only to train or evaluate, Arrow only to read or write
+// datasets, MuJoCo only when a walker env is made).
 
 const USAGE = `distillery — multi-task RL experiments as stream graphs over Arrow datasets
 
 usage:
   distillery run <pipeline | file.ts> [--set key=value]… [--seed N] [--out DIR] [--backend B] [--json]
+  distillery pipelines [--json]
   distillery replay <file.arrow> [--json]
   distillery inspect <file.arrow> [--json]
   distillery envs [--json]
   distillery rollout --env ID --task T --actions FILE [--seed N] [--init-state FILE] [--set key=value]… [--json]
   distillery bench [name…] [--json] [--quick]
   distillery animate <file.arrow> [--episode N] [--task T] [--every K] [--out file.svg]
-  distillery help`;
+  distillery --help | --version
 
-type Command = (argv: readonly string[], io: CommandIO) => Promise<E.Either<DistilleryError, number>>;
+commands:
+  run        run a pipeline (a name from \`distillery pipelines\`, or a file) into runs/<name>-<time>/
+  pipelines  the built-in pipelines, one line each
+  replay     stream a dataset: per-task transitions, episodes and returns
+  inspect    a dataset's columns, types and metadata, without reading its rows
+  envs       every environment with its tasks and spaces
+  rollout    step one env through given actions (debugging, comparing with a reference)
+  bench      the benchmarks (figures only, never pass/fail)
+  animate    a stick-figure SVG of one walker episode of a dataset`;
 
-const commands: Record<string, Command> = {
-  run: runCommand,
-  replay: replayCommand,
-  inspect: inspectCommand,
-  envs: envsCommand,
-  rollout: rolloutCommand,
-  bench: benchCommand,
-  animate: animateCommand,
+type Command = (argv: readonly string[], io: CommandIO) => Promise<Either<DistilleryError, number>>;
+
+/** Every command, imported only when it runs. */
+const commands: Record<string, () => Promise<Command>> = {
+  run: async () => (await import('./commands/run.ts')).runCommand,
+  pipelines: async () => (await import('./commands/pipelines.ts')).pipelinesCommand,
+  replay: async () => (await import('./commands/replay.ts')).replayCommand,
+  inspect: async () => (await import('./commands/inspect.ts')).inspectCommand,
+  envs: async () => (await import('./commands/envs.ts')).envsCommand,
+  rollout: async () => (await import('./commands/rollout.ts')).rolloutCommand,
+  bench: async () => (await import('./commands/bench.ts')).benchCommand,
+  animate: async () => (await import('./commands/animate.ts')).animateCommand,
+};
+
+/** The package's version (package.json), read without importing anything. */
+export const packageVersion = async (): Promise<string> => {
+  const { readFile } = await import('node:fs/promises');
+  // src/cli/main.ts and dist/src/cli/main.js both find package.json by walking up.
+  for (const up of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(await readFile(new URL(up, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'distillery' && pkg.version) return pkg.version;
+    } catch {
+      // not this one
+    }
+  }
+  return 'unknown';
 };
 
 /** Runs the CLI; returns the exit code. Every failure becomes one line on stderr. */
@@ -40,19 +65,24 @@ export const main = async (argv: readonly string[], io: CommandIO = defaultIO())
     io.stdout.write(USAGE + '\n');
     return name === undefined ? 2 : 0;
   }
-  const command = commands[name];
-  if (!command) {
-    io.stderr.write(`distillery: unknown command "${name}" (commands: ${Object.keys(commands).join(', ')}, help)\n`);
+  if (name === '--version' || name === '-v' || name === 'version') {
+    io.stdout.write(`distillery ${await packageVersion()}\n`);
+    return 0;
+  }
+  const load = commands[name];
+  if (!load) {
+    io.stderr.write(`distillery: unknown command "${name}" (commands: ${Object.keys(commands).join(', ')}, help; --version)\n`);
     return 2;
   }
   try {
-    const r = await command(rest, io);
-    if (E.isLeft(r)) {
+    const r = await (await load())(rest, io);
+    if (r._tag === 'Left') {
       io.stderr.write(`distillery ${name}: ${r.left.message}\n`);
       return r.left.code === 'internal' ? 70 : 1;
     }
     return r.right;
   } catch (e) {
+    const { errorOf } = await import('../core/errors.ts');
     const err = errorOf(e);
     io.stderr.write(`distillery ${name}: ${err.message}\n`);
     if (process.env.DISTILLERY_DEBUG && e instanceof Error) io.stderr.write(`${e.stack}\n`);
