@@ -13,6 +13,7 @@ usage:
   distillery pipelines [--json]
   distillery replay <file.arrow> [--json]
   distillery inspect <file.arrow> [--json]
+  distillery verify <file.arrow> [--json]
   distillery envs [--json]
   distillery rollout --env ID --task T --actions FILE [--seed N] [--init-state FILE] [--set key=value]… [--json]
   distillery bench [name…] [--json] [--quick]
@@ -24,6 +25,7 @@ commands:
   pipelines  the built-in pipelines, one line each
   replay     stream a dataset: per-task transitions, episodes and returns
   inspect    a dataset's columns, types and metadata, without reading its rows
+  verify     check a dataset end to end (structure, checksums, tasks, finite values, episodes)
   envs       every environment with its tasks and spaces
   rollout    step one env through given actions (debugging, comparing with a reference)
   bench      the benchmarks (figures only, never pass/fail)
@@ -37,6 +39,7 @@ const commands: Record<string, () => Promise<Command>> = {
   pipelines: async () => (await import('./commands/pipelines.ts')).pipelinesCommand,
   replay: async () => (await import('./commands/replay.ts')).replayCommand,
   inspect: async () => (await import('./commands/inspect.ts')).inspectCommand,
+  verify: async () => (await import('./commands/verify.ts')).verifyCommand,
   envs: async () => (await import('./commands/envs.ts')).envsCommand,
   rollout: async () => (await import('./commands/rollout.ts')).rolloutCommand,
   bench: async () => (await import('./commands/bench.ts')).benchCommand,
@@ -69,7 +72,7 @@ export const main = async (argv: readonly string[], io: CommandIO = defaultIO())
     io.stdout.write(`distillery ${await packageVersion()}\n`);
     return 0;
   }
-  const load = commands[name];
+  const load = Object.hasOwn(commands, name) ? commands[name] : undefined; // not `toString`, `__proto__`…
   if (!load) {
     io.stderr.write(`distillery: unknown command "${name}" (commands: ${Object.keys(commands).join(', ')}, help; --version)\n`);
     return 2;
@@ -86,7 +89,7 @@ export const main = async (argv: readonly string[], io: CommandIO = defaultIO())
     const err = errorOf(e);
     io.stderr.write(`distillery ${name}: ${err.message}\n`);
     if (process.env.DISTILLERY_DEBUG && e instanceof Error) io.stderr.write(`${e.stack}\n`);
-    return 70;
+    return err.code === 'internal' ? 70 : 1; // a DistilleryFailure about user input is not a bug
   }
 };
 

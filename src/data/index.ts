@@ -4,5 +4,8 @@ export * from './writer.ts';
 export * from './reader.ts';
 export * from './episodes.ts';
 export * from './summary.ts';
+export * from './verify.ts';
+export { assertFinite, countNonFinite } from './finite.ts';
+export { CHECKSUM_KEY, type DatasetChecksums } from './checksum.ts';
 export { packBits, unpackBits } from './bits.ts';
 export { cloneBatch, takeRows, sortByStep } from './rows.ts';

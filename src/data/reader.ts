@@ -6,14 +6,14 @@
  * positioned reads, so memory is bounded by one record batch whatever the file size. Vector
  * columns are typed-array views into the bytes read (no copy); booleans are unpacked.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import * as E from 'fp-ts/lib/Either.js';
 import type * as TE from 'fp-ts/lib/TaskEither.js';
 import {
   AsyncRecordBatchFileReader,
   DataType,
-  Message,
-  MessageHeader,
+  Field,
   RecordBatchReader,
   type Data,
   type Dictionary,
@@ -26,6 +26,10 @@ import { concatBatches, sliceBatch, type TransitionBatch } from '../core/batch.t
 import { unpackBits } from './bits.ts';
 import { COLUMN, REWARD_COLUMN_PREFIX, rewardColumnName, validateDatasetSchema, type DatasetShape } from './schema.ts';
 import { checkMetadataAgainstShape, decodeMetadata, type DatasetMetadata } from './metadata.ts';
+import { checkBlocks, checkBufferRegions, IpcError, messageBytes, parseFooter, parseMessage, type FileBlock, type ParsedFooter, type RecordBatchInfo } from './ipc.ts';
+import { checkLayout } from './layout.ts';
+import { crc32Of, decodeChecksums, hex32, type DatasetChecksums } from './checksum.ts';
+import { assertFinite } from './finite.ts';
 
 export interface DatasetReader {
   readonly path: string;
@@ -33,14 +37,36 @@ export interface DatasetReader {
   readonly shape: DatasetShape;
   readonly numRows: number;
   readonly numRecordBatches: number;
+  /** The file's record batch checksums (`distillery.checksum`), when it has them. */
+  readonly checksums: DatasetChecksums | undefined;
   /**
    * The rows in file order, one task per batch (a record batch holding several tasks is split
    * into runs of one task). With `batchSize`, runs are re-chunked to batches of exactly that
    * many rows, except where the task changes and at the end. Errors in the file (a corrupt
-   * record batch) are thrown as DistilleryFailure. Several iterations may run at once.
+   * record batch, a checksum that does not match) are thrown as DistilleryFailure. With
+   * `requireFinite`, a batch holding NaN or ±Infinity in a float column is one too (what
+   * learners want: see `assertFinite`). Several iterations may run at once.
    */
-  batches(options?: { readonly batchSize?: number }): AsyncIterable<TransitionBatch>;
+  batches(options?: BatchOptions): AsyncIterable<TransitionBatch>;
+  /**
+   * The rows of record batch `i` alone (one batch per run of one task), checked like `batches()`:
+   * how `verify` reads a file, so that one bad record batch does not hide the others.
+   */
+  recordBatchRuns(i: number): Promise<TransitionBatch[]>;
   close(): Promise<void>;
+}
+
+export interface BatchOptions {
+  readonly batchSize?: number;
+  readonly requireFinite?: boolean;
+}
+
+export interface ReaderOptions {
+  /**
+   * 'verify' (default): each record batch is checked against its checksum as it is read, when
+   * the file has checksums (`distillery.checksum`); 'ignore': they are not.
+   */
+  readonly checksums?: 'verify' | 'ignore';
 }
 
 const ARROW_MAGIC = 'ARROW1';
@@ -50,28 +76,59 @@ const READ_AHEAD = 2;
 const MIN_FILE_SIZE = 8 + 4 + 6;
 
 export const openDatasetReader =
-  (path: string): TE.TaskEither<DistilleryError, DatasetReader> =>
+  (path: string, options: ReaderOptions = {}): TE.TaskEither<DistilleryError, DatasetReader> =>
   async () => {
+    // stat before open: opening a FIFO for reading blocks until a writer comes, /dev/zero never ends.
+    try {
+      const st = await stat(path);
+      if (!st.isFile()) return E.left(distilleryError('bad-file', `${path}: ${notRegular(st)}, not an Arrow file`));
+    } catch (e) {
+      return E.left(openError(path, e));
+    }
     let fh: FileHandle;
     try {
-      fh = await open(path, 'r');
+      // O_NONBLOCK: if a FIFO replaced the file since the stat, open still returns (and fstat refuses it).
+      fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return E.left(distilleryError('not-found', `${path}: no such file`));
-      if (code === 'EISDIR') return E.left(distilleryError('bad-file', `${path}: is a directory, not an Arrow file`));
-      return E.left(distilleryError('io', `${path}: cannot open (${code ?? String(e)})`, e));
+      return E.left(openError(path, e));
     }
-    const r = await openOn(fh, path).catch((e: unknown) =>
-      E.left(distilleryError('bad-file', `${path}: not a readable Arrow file (${e instanceof Error ? e.message : String(e)})`, e)),
+    const r = await openOn(fh, path, options).catch((e: unknown) =>
+      E.left(distilleryError('bad-file', `${path}: not a readable Arrow file (${oneLine(e)})`, e)),
     );
     if (E.isLeft(r)) await fh.close().catch(() => undefined);
     return r;
   };
 
-const openOn = async (fh: FileHandle, path: string): Promise<E.Either<DistilleryError, DatasetReader>> => {
+const openError = (path: string, e: unknown): DistilleryError => {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return distilleryError('not-found', `${path}: no such file`);
+  if (code === 'EISDIR') return distilleryError('bad-file', `${path}: is a directory, not an Arrow file`);
+  if (code === 'EACCES' || code === 'EPERM') return distilleryError('io', `${path}: permission denied`);
+  return distilleryError('io', `${path}: cannot open (${code ?? oneLine(e)})`, e);
+};
+
+/** What a non-regular file is, for messages. */
+export const notRegular = (st: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string =>
+  st.isDirectory()
+    ? 'is a directory'
+    : st.isFIFO()
+      ? 'is a FIFO (named pipe)'
+      : st.isCharacterDevice() || st.isBlockDevice()
+        ? 'is a device'
+        : st.isSocket()
+          ? 'is a socket'
+          : 'is not a regular file';
+
+/** An error's message on one line, at most 200 characters. */
+const oneLine = (e: unknown): string => {
+  const m = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').trim();
+  return m.length > 200 ? `${m.slice(0, 197)}...` : m;
+};
+
+const openOn = async (fh: FileHandle, path: string, options: ReaderOptions): Promise<E.Either<DistilleryError, DatasetReader>> => {
   const bad = (m: string) => E.left(distilleryError('bad-file', `${path}: ${m}`));
   const stat = await fh.stat();
-  if (!stat.isFile()) return bad(stat.isDirectory() ? 'is a directory, not an Arrow file' : 'not a regular file');
+  if (!stat.isFile()) return bad(`${notRegular(stat)}, not an Arrow file`);
   const { size } = stat;
   const head = await readAt(fh, 0, Math.min(size, 8));
   if (size < 6 || ascii(head.subarray(0, 6)) !== ARROW_MAGIC) {
@@ -86,6 +143,28 @@ const openOn = async (fh: FileHandle, path: string): Promise<E.Either<Distillery
   const footerStart = size - 10 - footerLength;
   if (footerLength <= 0 || footerStart < 8) return bad(`corrupt Arrow footer (length ${footerLength} in a ${size}-byte file)`);
 
+  // Every count, length and offset of the footer and of the dictionary headers is checked against
+  // the bytes that exist before apache-arrow decodes them (ipc.ts).
+  let dictionaryHeaders: DictionaryHeader[];
+  let footer: ParsedFooter;
+  try {
+    footer = parseFooter(await readAt(fh, footerStart, footerLength));
+    // The dictionary batches now (apache-arrow reads them on open), the record batches below,
+    // after the schema: a wrong schema is the clearer message.
+    const wrong = checkBlocks({ dictionaries: footer.dictionaries, recordBatches: [] }, footerStart);
+    if (wrong) return bad(`corrupt Arrow footer: ${wrong}`);
+    dictionaryHeaders = [];
+    for (let i = 0; i < footer.dictionaries.length; i++) {
+      const d = await readMessageHeader(fh, footer.dictionaries[i], `dictionary batch ${i}`);
+      if (typeof d === 'string') return bad(d);
+      if (d.kind !== 'dictionary-batch') return bad(`block ${i} of the footer's dictionaries is not a dictionary batch`);
+      dictionaryHeaders.push({ id: d.id, batch: d.batch });
+    }
+  } catch (e) {
+    if (e instanceof IpcError) return bad(`corrupt Arrow ${e.message}`);
+    throw e;
+  }
+
   let reader: AsyncRecordBatchFileReader;
   try {
     const r = await RecordBatchReader.from(fh);
@@ -93,7 +172,7 @@ const openOn = async (fh: FileHandle, path: string): Promise<E.Either<Distillery
     reader = r;
     await reader.open({ autoDestroy: false });
   } catch (e) {
-    return bad(`corrupt Arrow footer or dictionary (${e instanceof Error ? e.message : String(e)})`);
+    return bad(`corrupt Arrow footer or dictionary (${oneLine(e)})`);
   }
 
   const shape = validateDatasetSchema(reader.schema, path);
@@ -102,21 +181,39 @@ const openOn = async (fh: FileHandle, path: string): Promise<E.Either<Distillery
   if (E.isLeft(metadata)) return metadata;
   const disagreement = checkMetadataAgainstShape(metadata.right, shape.right, path);
   if (disagreement) return E.left(disagreement);
+  const wrong = checkBlocks(footer, footerStart);
+  if (wrong) return bad(`corrupt Arrow footer: ${wrong}`);
+  const checksums = decodeChecksums(reader.schema.metadata, footer.recordBatches, path);
+  if (E.isLeft(checksums)) return checksums;
+
+  const taskField = reader.schema.fields.find((f) => f.name === COLUMN.task)!;
+  const taskNames = dictionaryNames(reader, taskField.type, dictionaryHeaders, metadata.right.tasks);
+  if (typeof taskNames === 'string') return bad(taskNames);
 
   const blocks: BlockHeader[] = [];
+  let previousEnd = 0;
   for (let i = 0; i < reader.numRecordBatches; i++) {
-    const block = await readBlockHeader(fh, reader, i, footerStart);
+    const block = await readBlockHeader(fh, reader, i, previousEnd);
     if (typeof block === 'string') return bad(block);
     blocks.push(block);
+    previousEnd = block.bodyOffset + block.bodyLength;
   }
-  const taskNames = dictionaryNames(reader, reader.schema.fields.find((f) => f.name === COLUMN.task)!.type);
-  if (typeof taskNames === 'string') return bad(taskNames);
-  return E.right(new ArrowDatasetReader(path, fh, reader, metadata.right, shape.right, blocks, taskNames, directlyReadable(reader.schema)));
+  const verify = options.checksums !== 'ignore' && checksums.right?.applies ? checksums.right : undefined;
+  return E.right(
+    new ArrowDatasetReader(path, fh, reader, metadata.right, shape.right, blocks, taskNames, directlyReadable(reader.schema), checksums.right, verify),
+  );
 };
+
+interface DictionaryHeader {
+  readonly id: number;
+  readonly batch: RecordBatchInfo;
+}
 
 /** Where a record batch's body lies and how it is laid out (from its header). */
 interface BlockHeader {
   readonly rows: number;
+  /** Where the bytes its checksum covers start: the end of the record batch before it (0 for the first). */
+  readonly rangeStart: number;
   readonly bodyOffset: number;
   readonly bodyLength: number;
   readonly nodes: readonly { readonly length: number; readonly nullCount: number }[];
@@ -124,12 +221,35 @@ interface BlockHeader {
   readonly compressed: boolean;
 }
 
-const dictionaryNames = (reader: AsyncRecordBatchFileReader, type: DataType): string[] | string => {
+/**
+ * The task dictionary's names, checked against the metadata's task list: every entry must be one
+ * of `distillery.tasks`, once. A corrupt dictionary (a name turned into "null", "", "lefT") is an
+ * error, never a renamed task.
+ */
+const dictionaryNames = (
+  reader: AsyncRecordBatchFileReader,
+  type: DataType,
+  headers: readonly DictionaryHeader[],
+  tasks: readonly string[],
+): string[] | string => {
   const id = (type as Dictionary).id;
   const dictionary = reader.dictionaries.get(id);
   if (!dictionary) return `column 'task' has no dictionary batch`;
+  const mine = headers.filter((h) => h.id === id);
+  if (mine.length !== 1) return `column 'task' has ${mine.length} dictionary batches, expected 1`;
+  const layout = checkLayout([new Field(COLUMN.task, (type as Dictionary).dictionary, false)], mine[0].batch);
+  if (layout) return `corrupt task dictionary: ${layout}`;
+  if (dictionary.length > tasks.length)
+    return `the task dictionary has ${dictionary.length} entries, but metadata key 'distillery.tasks' lists ${tasks.length} tasks (${tasks.join(', ')})`;
+  if (dictionary.nullCount > 0) return `the task dictionary has ${dictionary.nullCount} null entries`;
   const names: string[] = [];
-  for (let k = 0; k < dictionary.length; k++) names.push(String(dictionary.get(k)));
+  for (let k = 0; k < dictionary.length; k++) {
+    const name = dictionary.get(k) as unknown;
+    if (typeof name !== 'string' || !tasks.includes(name))
+      return `task dictionary entry ${k} is ${JSON.stringify(name)}, which is not a task of metadata key 'distillery.tasks' (${tasks.join(', ')}): corrupt dictionary or metadata`;
+    if (names.includes(name)) return `task ${JSON.stringify(name)} appears twice in the task dictionary`;
+    names.push(name);
+  }
   return names;
 };
 
@@ -143,48 +263,47 @@ const directlyReadable = (schema: Schema): boolean =>
     return (Object.values(COLUMN) as string[]).includes(f.name) || f.name.startsWith('reward/');
   });
 
-/** A record batch's header (a few hundred bytes), or what is wrong with it. */
-const readBlockHeader = async (
-  fh: FileHandle,
-  reader: AsyncRecordBatchFileReader,
-  i: number,
-  footerStart: number,
-): Promise<BlockHeader | string> => {
+/** The message at a block: its header parsed and checked against the block, or what is wrong. */
+const readMessageHeader = async (fh: FileHandle, block: FileBlock, name: string) => {
+  const meta = await readAt(fh, block.offset, block.metaDataLength);
+  const bytes = messageBytes(meta);
+  if (!bytes) return `${name} has a corrupt header`;
+  const message = parseMessage(bytes, `${name} header`);
+  if (message.bodyLength !== block.bodyLength)
+    return `${name}: its header says its body has ${message.bodyLength} bytes, the footer ${block.bodyLength} (corrupt header or footer)`;
+  if (message.kind !== 'other') {
+    const wrong = checkBufferRegions(message.batch.buffers, block.bodyLength);
+    if (wrong) return `${name} has a corrupt header (${wrong})`;
+  }
+  return message;
+};
+
+/** A record batch's header (a few hundred bytes), checked against the schema, or what is wrong with it. */
+const readBlockHeader = async (fh: FileHandle, reader: AsyncRecordBatchFileReader, i: number, rangeStart: number): Promise<BlockHeader | string> => {
   const block = reader.footer?.getRecordBatch(i);
   if (!block) return `record batch ${i} is missing from the footer`;
-  const offset = Number(block.offset);
-  const bodyLength = Number(block.bodyLength);
-  const end = offset + block.metaDataLength + bodyLength;
-  if (offset < 8 || block.metaDataLength < 8 || end > footerStart) return `record batch ${i} lies outside the file (truncated or corrupt)`;
-  const meta = await readAt(fh, offset, block.metaDataLength);
-  const view = new DataView(meta.buffer, meta.byteOffset, meta.byteLength);
-  // Since Arrow 0.15 a message starts with 0xFFFFFFFF then its length; before, with the length only.
-  const continued = view.getInt32(0, true) === -1;
-  const start = continued ? 8 : 4;
-  const length = view.getInt32(continued ? 4 : 0, true);
-  if (length <= 0 || start + length > meta.byteLength) return `record batch ${i} has a corrupt header`;
+  const fileBlock = { offset: Number(block.offset), metaDataLength: block.metaDataLength, bodyLength: Number(block.bodyLength) };
+  let message;
   try {
-    const message = Message.decode(meta.subarray(start, start + length));
-    if (message.headerType !== MessageHeader.RecordBatch) return `block ${i} of the footer is not a record batch`;
-    const h = message.header() as {
-      length: number | bigint;
-      nodes: { length: number | bigint; nullCount: number | bigint }[];
-      buffers: { offset: number | bigint; length: number | bigint }[];
-      compression: unknown;
-    };
-    const buffers = h.buffers.map((b) => ({ offset: Number(b.offset), length: Number(b.length) }));
-    if (buffers.some((b) => b.offset < 0 || b.offset + b.length > bodyLength)) return `record batch ${i} has a buffer outside its body`;
-    return {
-      rows: Number(h.length),
-      bodyOffset: offset + block.metaDataLength,
-      bodyLength,
-      nodes: h.nodes.map((n) => ({ length: Number(n.length), nullCount: Number(n.nullCount) })),
-      buffers,
-      compressed: h.compression !== null && h.compression !== undefined,
-    };
-  } catch {
-    return `record batch ${i} has a corrupt header`;
+    message = await readMessageHeader(fh, fileBlock, `record batch ${i}`);
+  } catch (e) {
+    if (e instanceof IpcError) return `corrupt ${e.message}`;
+    throw e;
   }
+  if (typeof message === 'string') return message;
+  if (message.kind !== 'record-batch') return `block ${i} of the footer is not a record batch`;
+  const h = message.batch;
+  const wrong = checkLayout(reader.schema.fields, h);
+  if (wrong) return `record batch ${i} has a corrupt header: ${wrong}`;
+  return {
+    rows: h.rows,
+    rangeStart,
+    bodyOffset: fileBlock.offset + fileBlock.metaDataLength,
+    bodyLength: fileBlock.bodyLength,
+    nodes: h.nodes,
+    buffers: h.buffers,
+    compressed: h.compressed,
+  };
 };
 
 const readAt = async (fh: FileHandle, position: number, length: number): Promise<Uint8Array> => {
@@ -233,6 +352,9 @@ class ArrowDatasetReader implements DatasetReader {
     private readonly blocks: readonly BlockHeader[],
     private readonly taskNames: readonly string[],
     private readonly direct: boolean,
+    readonly checksums: DatasetChecksums | undefined,
+    /** The checksums to check each record batch against as it is read (undefined: none). */
+    private readonly verify: DatasetChecksums | undefined,
   ) {
     this.numRows = blocks.reduce((s, b) => s + b.rows, 0);
   }
@@ -241,12 +363,19 @@ class ArrowDatasetReader implements DatasetReader {
     return this.blocks.length;
   }
 
-  batches(options: { readonly batchSize?: number } = {}): AsyncIterable<TransitionBatch> {
+  batches(options: BatchOptions = {}): AsyncIterable<TransitionBatch> {
     const { batchSize } = options;
     if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0))
       throw new DistilleryFailure(distilleryError('invalid-input', `${this.path}: batchSize must be a positive integer, got ${batchSize}`));
-    const runs = this.runs();
+    const runs = options.requireFinite ? finiteOnly(this.runs(), this.path) : this.runs();
     return batchSize === undefined ? runs : rechunk(runs, batchSize);
+  }
+
+  /** The rows of record batch `i`, one batch per run of one task (for `verify`, which reads batch by batch). */
+  async recordBatchRuns(i: number): Promise<TransitionBatch[]> {
+    if (!(Number.isInteger(i) && i >= 0 && i < this.blocks.length)) throw this.error(`no record batch ${i}`);
+    if (this.blocks[i].rows === 0) return [];
+    return [...splitByTask(await this.prefetch(i), this.shape)];
   }
 
   private async *runs(): AsyncGenerator<TransitionBatch> {
@@ -273,18 +402,36 @@ class ArrowDatasetReader implements DatasetReader {
     return p;
   }
 
-  /** One positioned read of the body; columns are views into it. Reads may overlap. */
+  /**
+   * One positioned read of the body (from the end of the previous record batch when its checksum
+   * is checked: the range the checksum covers); columns are views into it. Reads may overlap.
+   */
   private async readDirect(i: number): Promise<RecordColumns> {
+    const block = this.blocks[i];
+    const body = (await this.readChecked(i)).subarray(block.bodyOffset - (this.verify ? block.rangeStart : block.bodyOffset));
+    return this.decodeBody(block, body, i);
+  }
+
+  /** The bytes of record batch i (its checksum range when checked, else its body), checksum verified. */
+  private async readChecked(i: number): Promise<Uint8Array> {
     if (this.closed) throw this.error('the reader is closed');
     const block = this.blocks[i];
-    let body: Uint8Array;
+    const start = this.verify ? block.rangeStart : block.bodyOffset;
+    const length = block.bodyOffset + block.bodyLength - start;
+    let bytes: Uint8Array;
     try {
-      body = await readAt(this.fh, block.bodyOffset, block.bodyLength);
+      bytes = await readAt(this.fh, start, length);
     } catch (e) {
-      throw this.error(`reading record batch ${i} failed (${e instanceof Error ? e.message : String(e)})`);
+      throw this.error(`reading record batch ${i} failed (${oneLine(e)})`);
     }
-    if (body.byteLength !== block.bodyLength) throw this.error(`record batch ${i} is truncated`);
-    return this.decodeBody(block, body, i);
+    if (bytes.byteLength !== length) throw this.error(`record batch ${i} is truncated`);
+    if (this.verify) {
+      const got = crc32Of([bytes]);
+      const want = this.verify.recordBatches[i].crc32;
+      if (got !== want)
+        throw this.error(`record batch ${i} does not match its checksum (crc32 ${hex32(got)}, stored ${hex32(want)}): the file's bytes were changed after it was written`);
+    }
+    return bytes;
   }
 
   private decodeBody(block: BlockHeader, body: Uint8Array, index: number): RecordColumns {
@@ -362,7 +509,7 @@ class ArrowDatasetReader implements DatasetReader {
           out.nextPhysics = list(Float64Array, f.name, physicsDim!);
           break;
         default:
-          (out.rewards as Record<string, Float32Array>)[f.name.slice(REWARD_COLUMN_PREFIX.length)] = flat(Float32Array, f.name);
+          setOwn(out.rewards as Record<string, Float32Array>, f.name.slice(REWARD_COLUMN_PREFIX.length), flat(Float32Array, f.name));
       }
     }
     const columns = out as unknown as RecordColumns;
@@ -381,11 +528,12 @@ class ArrowDatasetReader implements DatasetReader {
   private readThroughArrow(i: number): Promise<RecordBatch> {
     const p = this.lock.then(async () => {
       if (this.closed) throw this.error(`the reader is closed`);
+      if (this.verify) await this.readChecked(i);
       let rb: RecordBatch | null;
       try {
         rb = await this.reader.readRecordBatch(i);
       } catch (e) {
-        throw this.error(`record batch ${i} is corrupt (${e instanceof Error ? e.message : String(e)})`);
+        throw this.error(`record batch ${i} is corrupt (${oneLine(e)})`);
       }
       if (!rb) throw this.error(`record batch ${i} could not be read (truncated or corrupt)`);
       if (rb.numRows !== this.blocks[i].rows) throw this.error(`record batch ${i} has ${rb.numRows} rows, its header said ${this.blocks[i].rows}`);
@@ -428,7 +576,7 @@ class ArrowDatasetReader implements DatasetReader {
     const taskNames = this.taskNames;
     const { obsDim, actDim, discreteActions, physicsDim, rewardTasks } = this.shape;
     const rewards: Record<string, Float32Array> = {};
-    for (const t of rewardTasks) rewards[t] = flat<Float32Array>(rewardColumnName(t));
+    for (const t of rewardTasks) setOwn(rewards, t, flat<Float32Array>(rewardColumnName(t)));
     const columns: RecordColumns = {
       n,
       taskIndex,
@@ -459,6 +607,15 @@ class ArrowDatasetReader implements DatasetReader {
   }
 }
 
+/** obj[key] = value as an own property, even for a key like `__proto__` (a task may be named anything). */
+export const setOwn = <T>(obj: Record<string, T>, key: string, value: T): void => {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+};
+
+async function* finiteOnly(runs: AsyncIterable<TransitionBatch>, path: string): AsyncGenerator<TransitionBatch> {
+  for await (const b of runs) yield assertFinite(b, path);
+}
+
 /** One TransitionBatch (views, no copy) per run of rows of the same task. */
 function* splitByTask(c: RecordColumns, shape: DatasetShape): Generator<TransitionBatch> {
   let start = 0;
@@ -474,7 +631,7 @@ function* splitByTask(c: RecordColumns, shape: DatasetShape): Generator<Transiti
 const runBatch = (c: RecordColumns, shape: DatasetShape, task: string, s: number, e: number): TransitionBatch => {
   const { obsDim, actDim, discreteActions, physicsDim } = shape;
   const rewards: Record<string, Float32Array> = {};
-  for (const [t, r] of Object.entries(c.rewards)) rewards[t] = r.subarray(s, e);
+  for (const [t, r] of Object.entries(c.rewards)) setOwn(rewards, t, r.subarray(s, e));
   return {
     task,
     size: e - s,

@@ -5,12 +5,18 @@
  * `terminated` or `truncated`) count as episodes and have a return (undiscounted sum of the
  * env `reward` column). `std` is the population standard deviation (divides by n), computed
  * with Welford's update; every return statistic is null for a task with no complete episode.
+ *
+ * Non-finite values (NaN, ±Infinity) are reported, never folded silently into the statistics:
+ * `nonFinite` (present only when there are some) counts them per float column, and an episode
+ * whose return is not finite is counted in its task's `nonFiniteReturns` and left out of the
+ * return statistics (so "mean": null still means "no complete episode with a finite return").
  */
 import * as E from 'fp-ts/lib/Either.js';
 import type * as TE from 'fp-ts/lib/TaskEither.js';
 import type { TransitionBatch } from '../core/batch.ts';
 import { errorOf, type DistilleryError } from '../core/errors.ts';
-import { openDatasetReader } from './reader.ts';
+import { openDatasetReader, setOwn } from './reader.ts';
+import { countNonFiniteValues, floatColumns } from './finite.ts';
 
 export interface ReturnSummary {
   readonly mean: number | null;
@@ -24,17 +30,23 @@ export interface TaskSummary {
   readonly transitions: number;
   readonly episodes: number;
   readonly return: ReturnSummary;
+  /** Complete episodes whose return is NaN or ±Infinity (not in `return`); present only when > 0. */
+  readonly nonFiniteReturns?: number;
 }
 
 export interface DatasetSummary {
   readonly transitions: number;
   readonly episodes: number;
   readonly tasks: Readonly<Record<string, TaskSummary>>;
+  /** Non-finite values per float column (`reward`, `observation`…); present only when there are some. */
+  readonly nonFinite?: Readonly<Record<string, number>>;
 }
 
 class TaskStats {
   transitions = 0;
   episodes = 0;
+  nonFiniteReturns = 0;
+  private finiteEpisodes = 0;
   private mean = 0;
   private m2 = 0;
   private min = Infinity;
@@ -42,24 +54,30 @@ class TaskStats {
 
   addReturn(g: number): void {
     this.episodes++;
+    if (!Number.isFinite(g)) {
+      this.nonFiniteReturns++;
+      return;
+    }
+    this.finiteEpisodes++;
     const d = g - this.mean;
-    this.mean += d / this.episodes;
+    this.mean += d / this.finiteEpisodes;
     this.m2 += d * (g - this.mean);
     if (g < this.min) this.min = g;
     if (g > this.max) this.max = g;
   }
 
   result(): TaskSummary {
-    const none = this.episodes === 0;
+    const none = this.finiteEpisodes === 0;
     return {
       transitions: this.transitions,
       episodes: this.episodes,
       return: {
         mean: none ? null : this.mean,
-        std: none ? null : Math.sqrt(Math.max(0, this.m2 / this.episodes)),
+        std: none ? null : Math.sqrt(Math.max(0, this.m2 / this.finiteEpisodes)),
         min: none ? null : this.min,
         max: none ? null : this.max,
       },
+      ...(this.nonFiniteReturns > 0 ? { nonFiniteReturns: this.nonFiniteReturns } : {}),
     };
   }
 }
@@ -68,8 +86,13 @@ export class DatasetSummaryAccumulator {
   private readonly tasks = new Map<string, TaskStats>();
   /** Running return of episodes not ended yet, by task then episode id. */
   private readonly running = new Map<string, Map<number, number>>();
+  private readonly nonFinite = new Map<string, number>();
 
   add(batch: TransitionBatch): void {
+    for (const [name, values] of floatColumns(batch)) {
+      const n = countNonFiniteValues(values);
+      if (n > 0) this.nonFinite.set(name, (this.nonFinite.get(name) ?? 0) + n);
+    }
     let stats = this.tasks.get(batch.task);
     if (!stats) this.tasks.set(batch.task, (stats = new TaskStats()));
     let running = this.running.get(batch.task);
@@ -109,15 +132,19 @@ export class DatasetSummaryAccumulator {
   }
 
   result(): DatasetSummary {
+    // Task and column names come from the file: own properties even for `__proto__`.
     const tasks: Record<string, TaskSummary> = {};
     let transitions = 0;
     let episodes = 0;
     for (const [task, s] of this.tasks) {
-      tasks[task] = s.result();
+      setOwn(tasks, task, s.result());
       transitions += s.transitions;
       episodes += s.episodes;
     }
-    return { transitions, episodes, tasks };
+    if (this.nonFinite.size === 0) return { transitions, episodes, tasks };
+    const nonFinite: Record<string, number> = {};
+    for (const [column, n] of this.nonFinite) setOwn(nonFinite, column, n);
+    return { transitions, episodes, tasks, nonFinite };
   }
 }
 

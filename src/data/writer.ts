@@ -33,6 +33,7 @@ import type { TransitionBatch } from '../core/batch.ts';
 import { packBits } from './bits.ts';
 import { checkShape, datasetSchema, type DatasetShape } from './schema.ts';
 import { checkMetadataAgainstShape, decodeMetadata, encodeMetadata, type DatasetMetadata } from './metadata.ts';
+import { CHECKSUM_KEY, crc32Of, encodeChecksums } from './checksum.ts';
 
 export interface DatasetWriterOptions {
   readonly metadata: DatasetMetadata;
@@ -258,6 +259,8 @@ class ArrowDatasetWriter implements DatasetWriter {
   private queue: Promise<unknown> = Promise.resolve();
   private written = 0;
   private rowCount = 0;
+  /** CRC-32 of each record batch's bytes since the end of the one before (checksum.ts). */
+  private readonly checksums: { end: number; crc32: number }[] = [];
 
   constructor(
     readonly path: string,
@@ -332,24 +335,32 @@ class ArrowDatasetWriter implements DatasetWriter {
     this.staging.n = 0;
   }
 
-  /** Encodes one record batch and writes it; any I/O error fails the writer for good. */
+  /**
+   * Encodes one record batch and writes it; any I/O error fails the writer for good. What one
+   * write emits ends exactly where the record batch ends (apache-arrow pads the body), so its
+   * CRC is the record batch's checksum.
+   */
   private async emit(c: Columns): Promise<void> {
     try {
       this.arrow.write(this.recordBatch(c));
     } catch (e) {
       throw this.fail(distilleryError('internal', `${this.path}: encoding a record batch failed: ${errorOf(e).message}`, e));
     }
-    await this.flushChunks();
+    const crc = await this.flushChunks();
+    this.checksums.push({ end: this.written, crc32: crc });
   }
 
-  private async flushChunks(): Promise<void> {
+  /** Writes what apache-arrow emitted; returns its CRC-32. */
+  private async flushChunks(): Promise<number> {
     const chunks = this.sink.take();
+    const crc = crc32Of(chunks);
     try {
       await writeFully(this.fh, chunks);
     } catch (e) {
       throw this.fail(ioError(e, `${this.tmp}: write failed`));
     }
     for (const c of chunks) this.written += c.byteLength;
+    return crc;
   }
 
   private fail(error: DistilleryError): DistilleryFailure {
@@ -438,6 +449,8 @@ class ArrowDatasetWriter implements DatasetWriter {
       await this.flushStaging();
       // A file with no rows still gets one (empty) record batch so that it carries the task dictionary.
       if (this.rowCount === 0) await this.emit(new Staging(1, this.shape).columns());
+      // The file format has the schema only in the footer, written now: the checksums go there.
+      this.schema.metadata.set(CHECKSUM_KEY, encodeChecksums(this.checksums));
       this.arrow.close();
       await this.flushChunks();
       await this.fh.sync();

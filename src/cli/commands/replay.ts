@@ -26,9 +26,26 @@ export const summarizeDataset = async (path: string): Promise<E.Either<Distiller
   }
 };
 
-export const formatSummary = (title: string, s: DatasetSummary): string =>
-  formatTable(
+export const formatSummary = (title: string, s: DatasetSummary): string => {
+  const table = formatTable(
     `${title}: ${s.transitions} transitions, ${s.episodes} episodes`,
     ['task', 'transitions', 'episodes', 'return mean', 'std', 'min', 'max'],
     Object.entries(s.tasks).map(([task, t]) => [task, t.transitions, t.episodes, t.return.mean, t.return.std, t.return.min, t.return.max]),
   );
+  return [table, ...nonFiniteLines(s)].join('\n');
+};
+
+/** Warnings for non-finite values: never folded silently into the table. */
+const nonFiniteLines = (s: DatasetSummary): string[] => {
+  const lines: string[] = [];
+  if (s.nonFinite)
+    lines.push(
+      `warning: non-finite values (NaN or ±Infinity): ${Object.entries(s.nonFinite)
+        .map(([column, n]) => `${column} ${n}`)
+        .join(', ')} (learners refuse such files; distillery verify shows where)`,
+    );
+  for (const [task, t] of Object.entries(s.tasks))
+    if (t.nonFiniteReturns)
+      lines.push(`warning: ${t.nonFiniteReturns} of the ${t.episodes} episodes of task ${task} have a non-finite return, left out of its return statistics`);
+  return lines;
+};
