@@ -120,8 +120,12 @@ export const applyOverrides = (
     const eq = o.indexOf('=');
     if (eq <= 0) return E.left(distilleryError('invalid-input', `--set ${o}: expected key=value (for example --set steps=1000)`));
     const path = o.slice(0, eq).split('.');
-    if (path.some((p) => p === '' || p === '__proto__' || p === 'constructor' || p === 'prototype'))
+    if (path.some((p) => p === ''))
       return E.left(distilleryError('invalid-input', `--set ${o}: invalid key path "${o.slice(0, eq)}"`));
+    // `toString`, `__proto__`, `constructor`…: names every object has, never parameters (and `__proto__` would rewrite a prototype).
+    const reserved = path.find((p) => p in Object.prototype || p === 'prototype');
+    if (reserved !== undefined)
+      return E.left(distilleryError('invalid-input', `--set ${o}: "${reserved}" is a reserved name (of every JavaScript object), not a parameter`));
     let node: Record<string, unknown> = out;
     for (let i = 0; i < path.length - 1; i++) {
       const next = node[path[i]];
