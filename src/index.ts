@@ -5,5 +5,6 @@ export * from './data/index.ts';
 export * from './ot/index.ts';
 export * from './operators/index.ts';
 export * from './pipeline/index.ts';
+export * from './report/index.ts';
 export * as nn from './nn/index.ts';
 export * as algos from './algos/index.ts';

@@ -52,8 +52,17 @@ const show = (u: unknown): string => {
   }
 };
 
-/** A codec that fills in `fallback` when the value is undefined. */
-export const withDefault = <C extends t.Mixed>(codec: C, fallback: t.TypeOf<C>): t.Type<t.TypeOf<C>, t.OutputOf<C>, unknown> =>
+/** What `distillery run <pipeline> --help` shows of a parameter. */
+export interface ParamDoc {
+  readonly default?: unknown;
+  readonly description?: string;
+}
+
+/**
+ * A codec that fills in `fallback` when the value is undefined. The default is written here
+ * once; `description` is shown by `run <pipeline> --help`.
+ */
+export const withDefault = <C extends t.Mixed>(codec: C, fallback: t.TypeOf<C>, description?: string): t.Type<t.TypeOf<C>, t.OutputOf<C>, unknown> =>
   Object.assign(
     new t.Type<t.TypeOf<C>, t.OutputOf<C>, unknown>(
       codec.name,
@@ -61,9 +70,42 @@ export const withDefault = <C extends t.Mixed>(codec: C, fallback: t.TypeOf<C>):
       (u, c) => (u === undefined ? t.success(fallback) : codec.validate(u, c)),
       codec.encode,
     ),
-    // Lets unknownKeys see the wrapped codec's fields.
-    { inner: codec },
+    // Lets unknownKeys and the parameter help see the wrapped codec's fields.
+    { inner: codec, doc: { default: fallback, ...(description ? { description } : {}) } satisfies ParamDoc },
   );
+
+/**
+ * A group of parameters whose fields each carry their default: a missing group decodes as `{}`,
+ * so every default is written once, next to its field's codec.
+ */
+export const section = <P extends t.Props>(props: P, description?: string): t.Type<t.TypeOf<t.TypeC<P>>, t.OutputOf<t.TypeC<P>>, unknown> & { readonly props: P } => {
+  const codec = t.type(props);
+  return Object.assign(
+    new t.Type<t.TypeOf<t.TypeC<P>>, t.OutputOf<t.TypeC<P>>, unknown>(codec.name, codec.is, (u, c) => codec.validate(u === undefined ? {} : u, c), codec.encode),
+    { inner: codec, props, doc: { ...(description ? { description } : {}) } satisfies ParamDoc },
+  );
+};
+
+const isPlainObject = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u);
+
+/** `over` laid onto `base`: objects merge key by key, anything else (arrays included) replaces. */
+export const overlay = (base: unknown, over: unknown): unknown => {
+  if (over === undefined) return structuredClone(base);
+  if (!isPlainObject(base) || !isPlainObject(over)) return over;
+  const out: Record<string, unknown> = structuredClone(base);
+  for (const [k, v] of Object.entries(over)) out[k] = overlay(base[k], v);
+  return out;
+};
+
+/**
+ * `codec` with other defaults underneath whatever the user gives (for a pipeline that extends
+ * another with its own defaults, e.g. the walker's budgets): `defaults` holds only what differs.
+ */
+export const withDefaults = <A, O>(codec: t.Type<A, O, unknown>, defaults: Readonly<Record<string, unknown>>): t.Type<A, O, unknown> =>
+  Object.assign(new t.Type<A, O, unknown>(codec.name, codec.is, (u, c) => codec.validate(overlay(defaults, u), c), codec.encode), {
+    inner: codec,
+    defaults,
+  });
 
 const refineNumber = (name: string, pred: (n: number) => boolean, message: string): t.Type<number, number, unknown> =>
   new t.Type<number, number, unknown>(
@@ -79,6 +121,28 @@ export const Seed = refineNumber('Seed', (n) => Number.isSafeInteger(n) && n >= 
 export const FiniteNumber = refineNumber('FiniteNumber', Number.isFinite, 'expected a finite number');
 export const PositiveNumber = refineNumber('PositiveNumber', (n) => Number.isFinite(n) && n > 0, 'expected a positive number');
 export const Probability = refineNumber('Probability', (n) => n >= 0 && n <= 1, 'expected a number in [0, 1]');
+/** Hidden-layer widths: 1 to 8 layers of 1 to 16384 units (a bound that keeps a typo from asking for 40 GB). */
+export const LayerWidths = new t.Type<number[], number[], unknown>(
+  'LayerWidths',
+  (u): u is number[] => Array.isArray(u) && u.length >= 1 && u.length <= 8 && u.every((n) => Number.isInteger(n) && n >= 1 && n <= 16384),
+  (u, c) =>
+    Array.isArray(u) && u.length >= 1 && u.length <= 8 && u.every((n) => Number.isInteger(n) && n >= 1 && n <= 16384)
+      ? t.success(u as number[])
+      : t.failure(u, c, 'expected 1 to 8 layer widths, integers from 1 to 16384'),
+  t.identity,
+);
+
+/** An array with at least one element. */
+export const nonEmptyArray = <C extends t.Mixed>(item: C, name = `non-empty array of ${item.name}`): t.Type<t.TypeOf<C>[], t.OutputOf<C>[], unknown> => {
+  const arr = t.array(item);
+  return new t.Type<t.TypeOf<C>[], t.OutputOf<C>[], unknown>(
+    name,
+    (u): u is t.TypeOf<C>[] => arr.is(u) && u.length > 0,
+    (u, c) => (Array.isArray(u) && u.length === 0 ? t.failure(u, c, 'expected at least one element') : arr.validate(u, c)),
+    arr.encode,
+  );
+};
+
 export const NonEmptyString = new t.Type<string, string, unknown>(
   'NonEmptyString',
   (u): u is string => typeof u === 'string' && u.length > 0,
@@ -146,7 +210,7 @@ export const unknownKeys = (codec: t.Mixed, value: unknown, prefix = ''): string
   const out: string[] = [];
   for (const [k, v] of Object.entries(value)) {
     const path = prefix ? `${prefix}.${k}` : k;
-    if (!(k in props)) out.push(path);
+    if (!Object.hasOwn(props, k)) out.push(path);
     else out.push(...unknownKeys(props[k], v, path));
   }
   return out;
@@ -154,6 +218,7 @@ export const unknownKeys = (codec: t.Mixed, value: unknown, prefix = ''): string
 
 const propsOf = (codec: t.Mixed): Record<string, t.Mixed> | undefined => {
   const c = codec as unknown as { _tag?: string; props?: Record<string, t.Mixed>; types?: t.Mixed[]; type?: t.Mixed; inner?: t.Mixed };
+  if (c.props && !c._tag) return c.props;
   if (c.inner) return propsOf(c.inner);
   if (c._tag === 'InterfaceType' || c._tag === 'PartialType' || c._tag === 'StrictType') return c.props;
   if (c._tag === 'IntersectionType' && c.types) {

@@ -6,3 +6,4 @@ export * from './codecs.ts';
 export * from './task.ts';
 export * from './job.ts';
 export * from './events.ts';
+export * from './cleanup.ts';

@@ -26,3 +26,4 @@ export { epsilonShortestPath } from './policies/epsilonShortestPath.ts';
 export { waypointController, type WaypointControllerOptions } from './policies/waypointController.ts';
 export { makeBehaviorPolicy, BEHAVIOR_NAMES, GRID_EPSILON, POINTMASS_NOISE, type BehaviorName } from './policies/behavior.ts';
 export { runEpisode, type EpisodeSummary } from './policies/runEpisode.ts';
+export { STATE_QPOS as WALKER_STATE_QPOS } from './walker/physics.ts';

@@ -179,3 +179,5 @@ export const teacherOf = (model: PolicyModel): { teacher: Teacher; dispose(): vo
     },
   };
 };
+
+export default distillJob;

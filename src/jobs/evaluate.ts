@@ -16,14 +16,20 @@ import { jsActor, loadPolicyModel } from './policy-model.ts';
 
 export type Actor = (obs: ArrayLike<number>) => Float32Array;
 
-/** Undiscounted return of each of `episodes` episodes; episode e starts from seed `rng.split('episode/e')`. */
-export const episodeReturns = (env: Env, act: Actor, episodes: number, rng: Rng): number[] => {
+/**
+ * Undiscounted return of each of `episodes` episodes; episode e starts from seed
+ * `rng.split('episode/e')`. `observe` sees the env after the reset and after every step (to record
+ * an episode's simulator states).
+ */
+export const episodeReturns = (env: Env, act: Actor, episodes: number, rng: Rng, observe?: (episode: number, env: Env) => void): number[] => {
   const out: number[] = [];
   for (let e = 0; e < episodes; e++) {
     let obs = env.reset(rng.split(`episode/${e}`).seed());
+    observe?.(e, env);
     let total = 0;
     for (;;) {
       const r = env.step(Float32Array.from(act(obs)));
+      observe?.(e, env);
       total += r.reward;
       obs = r.observation;
       if (r.terminated || r.truncated) break;

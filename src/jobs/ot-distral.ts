@@ -65,3 +65,5 @@ export const otDistralJob = async (input: OtDistralInput, ctx: JobContext): Prom
   const { steps, returns } = log.arrays();
   return { tasks, steps, returns, grid: gridOf(first), seconds: (Date.now() - started) / 1000 };
 };
+
+export default otDistralJob;

@@ -173,3 +173,5 @@ const medianThreshold = (snapshots: readonly Snapshot[], expert: Snapshot, fract
   const start = snapshots[0].return;
   return start + fraction * (expert.return - start);
 };
+
+export default trainBehaviorJob;

@@ -119,3 +119,5 @@ export const trainNaiveMtJob = async (input: TrainNaiveMtInput, ctx: JobContext)
     seconds: (Date.now() - started) / 1000,
   };
 };
+
+export default trainNaiveMtJob;

@@ -166,3 +166,5 @@ export const trainOtSacJob = async (input: TrainOtSacInput, ctx: JobContext): Pr
     for (const l of learners) l.dispose();
   }
 };
+
+export default trainOtSacJob;

@@ -90,3 +90,5 @@ export const trainTeacherJob = async (input: TrainTeacherInput, ctx: JobContext)
   }
   return { task: input.task, checkpointDir: input.checkpointDir, backend, transitions: buffer.size, final: last, seconds: (Date.now() - started) / 1000 };
 };
+
+export default trainTeacherJob;

@@ -1,3 +1,4 @@
+export * from './context.ts';
 export * from './rollouts.ts';
 export * from './persist.ts';
 export * from './replay.ts';
@@ -6,8 +7,10 @@ export * from './episodes.ts';
 export * from './pair-trajectories.ts';
 export * from './mix.ts';
 export * from './summarize.ts';
-export * from './staged.ts';
 export * from './run-job.ts';
-export * from './learning.ts';
+export * from './job-stage.ts';
+export * from './with-env.ts';
+export * from './collect-dataset.ts';
 export * from './ot-reward.ts';
 export * from './from-generator.ts';
+export * from './stages/index.ts';

@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import { Observable } from 'rxjs';
+import { trackCleanup } from '../core/cleanup.ts';
 import { DistilleryFailure, distilleryError, errorOf, toDistilleryError, type ErrorCode } from '../core/errors.ts';
-import type { JobEvent } from '../core/job.ts';
+import type { Job, JobEvent, JobRef } from '../core/job.ts';
 
 export type JobMessage<O> = { readonly type: 'event'; readonly event: JobEvent } | { readonly type: 'done'; readonly output: O };
 
@@ -11,19 +12,28 @@ export interface RunJobOptions {
 }
 
 /**
- * Runs a job (a plain async function exported by `moduleUrl`) and streams its reports, ending with
- * its output. In a worker thread by default, so independent jobs (one teacher per task) use every
- * core; unsubscribing terminates the worker. Jobs get their seeds in their input, so results do
- * not depend on which thread runs them or in which order they finish.
+ * Runs a job and streams its reports, ending with its output. In a worker thread by default, so
+ * independent jobs (one teacher per task) use every core; unsubscribing terminates the worker.
+ * Jobs get their seeds in their input, so results do not depend on which thread runs them or in
+ * which order they finish.
+ *
+ *   runJob(trainTeacher, input): --e--e--e--(d|)     e: {type:'event'}, d: {type:'done', output}
  */
-export const runJob = <I, O>(moduleUrl: string, exportName: string, input: I, options: RunJobOptions = {}): Observable<JobMessage<O>> =>
-  options.thread === 'main' ? runInThisThread(moduleUrl, exportName, input) : runInWorker(moduleUrl, exportName, input);
+export const runJob = <I, O>(job: JobRef<I, O>, input: I, options: RunJobOptions = {}): Observable<JobMessage<O>> =>
+  options.thread === 'main' ? runInThisThread(job, input) : runInWorker(job, input);
 
-const runInThisThread = <I, O>(moduleUrl: string, exportName: string, input: I): Observable<JobMessage<O>> =>
+/** Loads the default export of a job module (what a worker does too). */
+export const loadJob = async <I, O>(module: string): Promise<Job<I, O>> => {
+  const job = ((await import(module)) as { default?: unknown }).default;
+  if (typeof job !== 'function') throw new DistilleryFailure(distilleryError('internal', `${module} has no job as its default export`));
+  return job as Job<I, O>;
+};
+
+const runInThisThread = <I, O>(ref: JobRef<I, O>, input: I): Observable<JobMessage<O>> =>
   new Observable<JobMessage<O>>((subscriber) => {
     let cancelled = false;
     void (async () => {
-      const job = (await import(moduleUrl))[exportName] as (i: I, ctx: { report(e: JobEvent): void }) => Promise<O>;
+      const job = await loadJob<I, O>(ref.module);
       const output = await job(input, { report: (event) => !cancelled && subscriber.next({ type: 'event', event }) });
       if (!cancelled) {
         subscriber.next({ type: 'done', output });
@@ -35,13 +45,16 @@ const runInThisThread = <I, O>(moduleUrl: string, exportName: string, input: I):
     };
   });
 
-const runInWorker = <I, O>(moduleUrl: string, exportName: string, input: I): Observable<JobMessage<O>> =>
+type WorkerReply<O> = { type: 'event'; event: JobEvent } | { type: 'done'; output: O } | { type: 'error'; error: { code: ErrorCode; message: string } };
+
+const runInWorker = <I, O>(ref: JobRef<I, O>, input: I): Observable<JobMessage<O>> =>
   new Observable<JobMessage<O>>((subscriber) => {
-    const worker = new Worker(new URL('./worker-bootstrap.mjs', import.meta.url), {
-      workerData: { module: moduleUrl, exportName, input },
-    });
+    const entry = new URL(import.meta.url.endsWith('.ts') ? './worker-entry.ts' : './worker-entry.js', import.meta.url).href;
+    // TypeScript (ours from a clone, or a user's job) needs the tsx loader registered in the worker first.
+    const needsLoader = entry.endsWith('.ts') || ref.module.endsWith('.ts');
+    const worker = new Worker(needsLoader ? new URL('./worker-bootstrap.mjs', import.meta.url) : new URL(entry), { workerData: { module: ref.module, input, entry } });
     let settled = false;
-    worker.on('message', (m: { type: 'event'; event: JobEvent } | { type: 'done'; output: O } | { type: 'error'; error: { code: ErrorCode; message: string } }) => {
+    worker.on('message', (m: WorkerReply<O>) => {
       if (m.type === 'event') subscriber.next(m);
       else if (m.type === 'done') {
         settled = true;
@@ -61,6 +74,7 @@ const runInWorker = <I, O>(moduleUrl: string, exportName: string, input: I): Obs
     });
     return () => {
       settled = true;
-      void worker.terminate();
+      trackCleanup(worker.terminate());
     };
   });
+

@@ -2,27 +2,10 @@ import type * as t from 'io-ts';
 import type { Observable } from 'rxjs';
 import type * as E from 'fp-ts/lib/Either.js';
 import type { DistilleryError } from '../core/errors.ts';
-import type { Rng } from '../core/rng.ts';
-import type { BackendPreference } from '../nn/backend.ts';
-import type { PipelineEvent } from './events.ts';
+import type { RunContext } from '../operators/context.ts';
 
-/** What a graph gets from the runner. */
-export interface PipelineContext {
-  /** The run's root RNG (split it by name: `ctx.rng.split('task/left')`). */
-  readonly rng: Rng;
-  readonly seed: number;
-  /** The run directory (exists when the graph starts). */
-  readonly runDir: string;
-  /** `<runDir>/datasets`, created on demand by persist. */
-  readonly datasetsDir: string;
-  /** Name of the pipeline (recorded in dataset metadata). */
-  readonly pipeline: string;
-  /**
-   * The tfjs backend: what the user asked for (`--backend`, passed on to worker jobs) and what
-   * this thread got (recorded in results.json as run.backend).
-   */
-  readonly backend: { readonly preference: BackendPreference; readonly name: string };
-}
+/** What a graph gets from the runner (seeded RNG, run directory, backend, telemetry side channel). */
+export type PipelineContext = RunContext;
 
 export interface Pipeline<P = unknown> {
   readonly _tag: 'Pipeline';
@@ -35,7 +18,12 @@ export interface Pipeline<P = unknown> {
    * before the run directory is created, so bad input writes nothing.
    */
   readonly validate?: (params: P) => E.Either<DistilleryError, unknown>;
-  readonly graph: (params: P, ctx: PipelineContext) => Observable<PipelineEvent>;
+  /**
+   * The experiment as a stream graph. Its values are the stages' typed records (ignored by the
+   * runner once the graph completes); telemetry goes through `ctx.emit`. Completing ends the run;
+   * unsubscribing (Ctrl-C, SIGTERM) must stop every stage.
+   */
+  readonly graph: (params: P, ctx: PipelineContext) => Observable<unknown>;
 }
 
 export const definePipeline = <P>(p: Omit<Pipeline<P>, '_tag'>): Pipeline<P> => ({ _tag: 'Pipeline', ...p });

@@ -1,10 +1,9 @@
-import { mkdirSync, writeFileSync, appendFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-
-export type OutStream = Writable & { isTTY?: boolean; columns?: number };
 import * as E from 'fp-ts/lib/Either.js';
 import { Subscription } from 'rxjs';
+import { cleanupsSettled } from '../core/cleanup.ts';
 import { applyOverrides, decode, unknownKeys } from '../core/codecs.ts';
 import { distilleryError, errorOf, type DistilleryError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
@@ -12,6 +11,9 @@ import { selectBackend, type BackendPreference } from '../nn/backend.ts';
 import type { Pipeline, PipelineContext } from './define.ts';
 import type { PipelineEvent, TableEvent } from './events.ts';
 import { ProgressRenderer, formatTable } from './progress-renderer.ts';
+import { acquireRunLock, checkRunDir, setResultPath, writeFileAtomic } from './run-dir.ts';
+
+export type OutStream = Writable & { isTTY?: boolean; columns?: number };
 
 export interface RunOptions {
   readonly overrides?: readonly string[];
@@ -59,16 +61,6 @@ const defaultRunDir = (name: string, now: Date): string => {
   return dir;
 };
 
-const setPath = (obj: Record<string, unknown>, key: string, value: unknown): void => {
-  const parts = key.split('.');
-  let node = obj;
-  for (const p of parts.slice(0, -1)) {
-    if (typeof node[p] !== 'object' || node[p] === null) node[p] = {};
-    node = node[p] as Record<string, unknown>;
-  }
-  node[parts[parts.length - 1]] = value;
-};
-
 /**
  * Runs a pipeline: validates everything first (nothing is written on bad input), creates the run
  * directory (params.json, results.json, metrics.jsonl, log), renders progress, and turns an abort
@@ -86,43 +78,70 @@ export const runPipeline = async <P>(pipeline: Pipeline<P>, options: RunOptions 
   if (E.isLeft(backend)) return backend;
   const now = options.now ?? (() => new Date());
   const started = now();
+  if (options.out !== undefined && options.out.trim() === '') return E.left(distilleryError('invalid-input', '--out: expected a directory, got an empty string'));
   const runDir = options.out ? resolve(options.out) : defaultRunDir(pipeline.name, started);
-  if (options.out && existsSync(runDir) && readdirSync(runDir).length > 0 && existsSync(join(runDir, 'results.json')))
-    return E.left(distilleryError('invalid-input', `--out ${options.out}: already holds a finished run (results.json); choose another directory`));
+  const usable = checkRunDir(runDir, options.out ?? runDir);
+  if (E.isLeft(usable)) return usable;
   try {
     mkdirSync(join(runDir, 'datasets'), { recursive: true });
   } catch (e) {
-    return E.left(distilleryError('io', `cannot create run directory ${runDir}: ${(e as Error).message}`));
+    const code = (e as NodeJS.ErrnoException).code;
+    return E.left(distilleryError('io', `--out ${options.out ?? runDir}: cannot create the run directory (${code === 'EROFS' ? 'read-only file system' : code === 'EACCES' ? 'permission denied' : code === 'ENOTDIR' ? 'a part of the path is a file' : (e as Error).message})`));
   }
+  const lock = acquireRunLock(runDir);
+  if (E.isLeft(lock)) return lock;
+  try {
+    return await runInDir(pipeline, params.right, options, { seed, preference, backend: backend.right, started, now, runDir });
+  } finally {
+    lock.right();
+  }
+};
+
+interface RunSetup {
+  readonly seed: number;
+  readonly preference: BackendPreference;
+  readonly backend: string;
+  readonly started: Date;
+  readonly now: () => Date;
+  readonly runDir: string;
+}
+
+const runInDir = async <P>(pipeline: Pipeline<P>, params: P, options: RunOptions, setup: RunSetup): Promise<E.Either<DistilleryError, RunOutcome>> => {
+  const { seed, preference, started, now, runDir } = setup;
   const stdout: OutStream = options.stdout ?? process.stdout;
   const stderr: OutStream = options.stderr ?? process.stderr;
   const renderer = new ProgressRenderer(stderr);
   const logFile = join(runDir, 'log');
   const metricsFile = join(runDir, 'metrics.jsonl');
-  writeFileSync(join(runDir, 'params.json'), JSON.stringify({ pipeline: pipeline.name, seed, params: params.right }, null, 2) + '\n');
-  writeFileSync(metricsFile, '');
-  writeFileSync(logFile, '');
-  const writeLog = (line: string): void => appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`);
+  try {
+    writeFileAtomic(join(runDir, 'params.json'), JSON.stringify({ pipeline: pipeline.name, seed, params }, null, 2) + '\n');
+    writeFileSync(metricsFile, '');
+    writeFileSync(logFile, '');
+  } catch (e) {
+    return E.left(distilleryError('io', `${runDir}: cannot write the run files (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`));
+  }
+  // A failed write of the run's records (disk full…) stops the run with one message, once.
+  let recordFailure: DistilleryError | undefined;
+  let stop: (() => void) | undefined;
+  const record = (file: string, line: string): void => {
+    if (recordFailure) return;
+    try {
+      appendFileSync(file, line);
+    } catch (e) {
+      recordFailure = distilleryError('io', `cannot write ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); the run stopped`);
+      stop?.();
+    }
+  };
+  const writeLog = (line: string): void => record(logFile, `${new Date().toISOString()} ${line}\n`);
 
-  const results: Record<string, unknown> = {};
+  const results: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   const tables: TableEvent[] = [];
   const artifacts: { path: string; kind: string; description?: string }[] = [];
-  const ctx: PipelineContext = {
-    rng: Rng.fromSeed(seed),
-    seed,
-    runDir,
-    datasetsDir: join(runDir, 'datasets'),
-    pipeline: pipeline.name,
-    backend: { preference, name: backend.right },
-  };
-  renderer.line(`run ${pipeline.name} (seed ${seed}) → ${runDir}`);
-  writeLog(`start ${pipeline.name} seed=${seed} params=${JSON.stringify(params.right)}`);
-
   const onEvent = (e: PipelineEvent): void => {
     renderer.handle(e);
     switch (e.type) {
       case 'metric':
-        appendFileSync(metricsFile, JSON.stringify(e) + '\n');
+        record(metricsFile, JSON.stringify({ ...e, time: new Date().toISOString() }) + '\n');
         break;
       case 'log':
         writeLog(`${e.level} ${e.message}`);
@@ -132,7 +151,7 @@ export const runPipeline = async <P>(pipeline: Pipeline<P>, options: RunOptions 
         writeLog(`artifact ${e.path}`);
         break;
       case 'result':
-        setPath(results, e.key, e.value);
+        setResultPath(results, e.key, e.value);
         break;
       case 'table':
         tables.push(e);
@@ -142,37 +161,48 @@ export const runPipeline = async <P>(pipeline: Pipeline<P>, options: RunOptions 
         break;
     }
   };
+  const ctx: PipelineContext = {
+    rng: Rng.fromSeed(seed),
+    seed,
+    runDir,
+    datasetsDir: join(runDir, 'datasets'),
+    pipeline: pipeline.name,
+    backend: { preference, name: setup.backend },
+    emit: onEvent,
+  };
+  renderer.line(`run ${pipeline.name} (seed ${seed}) → ${runDir}`);
+  writeLog(`start ${pipeline.name} seed=${seed} params=${JSON.stringify(params)}`);
 
   const outcome = await new Promise<E.Either<DistilleryError, 'completed' | 'interrupted'>>((done) => {
     let sub: Subscription | undefined;
-    const onAbort = (): void => {
+    let finished = false;
+    const finish = (r: E.Either<DistilleryError, 'completed' | 'interrupted'>): void => {
+      if (finished) return;
+      finished = true;
+      options.signal?.removeEventListener('abort', onAbort);
       sub?.unsubscribe();
-      done(E.right('interrupted'));
+      // Nothing may still run or write when the runner reports the outcome.
+      void cleanupsSettled().then(() => done(r));
     };
+    const onAbort = (): void => finish(E.right('interrupted'));
+    stop = () => finish(E.left(recordFailure!));
     if (options.signal?.aborted) return done(E.right('interrupted'));
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      sub = pipeline.graph(params.right, ctx).subscribe({
-        next: onEvent,
-        error: (err: unknown) => {
-          options.signal?.removeEventListener('abort', onAbort);
-          done(E.left(errorOf(err)));
-        },
-        complete: () => {
-          options.signal?.removeEventListener('abort', onAbort);
-          done(E.right('completed'));
-        },
+      sub = pipeline.graph(params, ctx).subscribe({
+        error: (err: unknown) => finish(E.left(errorOf(err))),
+        complete: () => finish(recordFailure ? E.left(recordFailure) : E.right('completed')),
       });
+      if (finished) sub.unsubscribe();
     } catch (err) {
-      options.signal?.removeEventListener('abort', onAbort);
-      done(E.left(errorOf(err)));
+      finish(E.left(errorOf(err)));
     }
   });
   renderer.finish();
 
   const finished = now();
   const status = E.isRight(outcome) ? outcome.right : 'failed';
-  const record = {
+  const summary = {
     run: {
       pipeline: pipeline.name,
       seed,
@@ -180,7 +210,7 @@ export const runPipeline = async <P>(pipeline: Pipeline<P>, options: RunOptions 
       startedAt: started.toISOString(),
       finishedAt: finished.toISOString(),
       durationSeconds: (finished.getTime() - started.getTime()) / 1000,
-      backend: backend.right,
+      backend: setup.backend,
       ...(options.runInfo ?? {}),
       ...(E.isLeft(outcome) ? { error: outcome.left.message } : {}),
     },
@@ -188,14 +218,19 @@ export const runPipeline = async <P>(pipeline: Pipeline<P>, options: RunOptions 
     tables: tables.map(({ title, columns, rows }) => ({ title, columns, rows })),
     artifacts,
   };
-  writeFileSync(join(runDir, 'results.json'), JSON.stringify(record, null, 2) + '\n');
+  try {
+    writeFileAtomic(join(runDir, 'results.json'), JSON.stringify(summary, null, 2) + '\n');
+  } catch (e) {
+    const failure = distilleryError('io', `cannot write ${join(runDir, 'results.json')} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    return E.left(E.isLeft(outcome) ? outcome.left : failure);
+  }
   writeLog(`${status}`);
   if (E.isLeft(outcome)) return outcome;
 
-  if (options.json) stdout.write(JSON.stringify(record) + '\n');
+  if (options.json) stdout.write(JSON.stringify(summary) + '\n');
   else {
     for (const t of tables) stdout.write('\n' + formatTable(t.title, t.columns, t.rows) + '\n');
     stdout.write(`\n${status === 'completed' ? 'done' : 'interrupted'}: results in ${join(runDir, 'results.json')}\n`);
   }
-  return E.right({ runDir, status: outcome.right, results: record });
+  return E.right({ runDir, status: outcome.right, results: summary });
 };

@@ -1,0 +1,58 @@
+import { filter, map, mergeMap, type Observable, type OperatorFunction } from 'rxjs';
+import { log, metric, progress } from '../core/events.ts';
+import type { JobRef } from '../core/job.ts';
+import type { RunContext } from './context.ts';
+import { runJob, type JobMessage, type RunJobOptions } from './run-job.ts';
+
+/** How a job's reports appear in the run: one progress bar, metric tags. */
+export interface JobDisplay {
+  /** Stable id of the progress bar. */
+  readonly id: string;
+  readonly label: string;
+  /** Tags added to every metric of the job (e.g. `{ task: 'left' }`). */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** Sends a job's progress, metrics and logs to the run and emits its output alone. */
+export const reportJob =
+  <O>(ctx: Pick<RunContext, 'emit'>, display: JobDisplay): OperatorFunction<JobMessage<O>, O> =>
+  (messages: Observable<JobMessage<O>>) =>
+    messages.pipe(
+      filter((m): m is { readonly type: 'done'; readonly output: O } => {
+        if (m.type === 'done') return true;
+        const e = m.event;
+        if (e.kind === 'progress') ctx.emit(progress(display.id, display.label, e.done, e.total, 'steps'));
+        else if (e.kind === 'metric') ctx.emit(metric(e.name, e.step, e.value, { ...(display.tags ?? {}) }));
+        else ctx.emit(log(`${display.label}: ${e.message}`, 'warn'));
+        return false;
+      }),
+      map((m) => m.output),
+    );
+
+export interface JobStageOptions<V, I, O, R> extends RunJobOptions {
+  readonly job: JobRef<I, O>;
+  /** The job's input for one value of the stream. */
+  readonly input: (v: V) => I;
+  /** What goes downstream: usually the value with the job's output added. */
+  readonly output: (v: V, o: O) => R;
+  readonly display: (v: V) => JobDisplay;
+  /** Jobs at once (default 2: one per core of the machines we target). */
+  readonly workers?: number;
+}
+
+/**
+ * A stage backed by a job: one job per value, at most `workers` at once, each in a worker thread;
+ * outputs arrive in completion order. Unsubscribing terminates the running workers.
+ *
+ *   source:  --a--b----------|
+ *   stage:   ---------A--B---|      A = output(a, job(input(a)))
+ */
+export const jobStage = <V, I, O, R>(ctx: Pick<RunContext, 'emit'>, o: JobStageOptions<V, I, O, R>): OperatorFunction<V, R> =>
+  mergeMap(
+    (v: V) =>
+      runJob(o.job, o.input(v), o.thread ? { thread: o.thread } : {}).pipe(
+        reportJob<O>(ctx, o.display(v)),
+        map((out) => o.output(v, out)),
+      ),
+    o.workers ?? 2,
+  );

@@ -1,0 +1,75 @@
+import { join } from 'node:path';
+import type * as t from 'io-ts';
+import type { OperatorFunction } from 'rxjs';
+import { LayerWidths, PositiveInt, PositiveNumber, oneOf, section, withDefault } from '../../core/codecs.ts';
+import type { DistillLossKind } from '../../algos/distillation/index.ts';
+import type { DistillOutput, TrainTeacherOutput } from '../../jobs/index.ts';
+import { distillJobRef } from '../../jobs/refs.ts';
+import type { RunContext } from '../context.ts';
+import { jobStage, type JobDisplay } from '../job-stage.ts';
+
+export const DistillLoss = oneOf<DistillLossKind>(['mse', 'q', 'kl'], 'DistillLoss');
+export const TaskEncodingCodec = oneOf(['onehot', 'scalar'] as const, 'TaskEncoding');
+
+/** The multi-task student (laptop-budget defaults; the thesis: [256, 256], 500k steps, batch 1024, lr 1e-4). */
+export const StudentParams = section(
+  {
+    hidden: withDefault(LayerWidths, [64, 64], 'hidden widths of the student'),
+    encoding: withDefault(TaskEncodingCodec, 'onehot', 'how the task id enters the student: onehot, or scalar as in the reference code'),
+    steps: withDefault(PositiveInt, 2000, 'distillation steps (tasks round-robin)'),
+    batchSize: withDefault(PositiveInt, 256, 'states per task per step'),
+    lr: withDefault(PositiveNumber, 1e-3, 'Adam learning rate'),
+  },
+  'the multi-task student',
+);
+export type StudentParams = t.TypeOf<typeof StudentParams>;
+
+export interface DistillOptions {
+  readonly loss: DistillLossKind;
+  /** Which of each task's datasets the distillation states come from. */
+  readonly dataset: string;
+  /** Checkpoint folder under the run directory (default `student`). */
+  readonly dir?: string;
+  /** KL loss: σ_T of the Gaussian put around each deterministic teacher's pre-tanh action. */
+  readonly teacherStd?: number;
+  readonly display?: JobDisplay;
+}
+
+/** A task with its data and frozen teacher: what distillation consumes. */
+export interface TaughtTask {
+  readonly task: string;
+  readonly datasets: Readonly<Record<string, string>>;
+  readonly teacher: TrainTeacherOutput;
+}
+
+/**
+ * Distils the tasks' teachers into one student (one job); the student's task index i is the
+ * position in the array. Every student of a run draws from RNG `student`, so students differ only
+ * by what the caller varies (the loss…).
+ *
+ *   [t1, t2] ──distill──▶ {tasks: [t1, t2], student}
+ */
+export const distill = <T extends TaughtTask>(
+  p: StudentParams,
+  ctx: RunContext,
+  options: DistillOptions,
+): OperatorFunction<readonly T[], { readonly tasks: readonly T[]; readonly student: DistillOutput }> =>
+  jobStage(ctx, {
+    job: distillJobRef,
+    workers: 1,
+    input: (tasks) => ({
+      tasks: tasks.map((x) => ({ task: x.task, teacherDir: x.teacher.checkpointDir, datasets: [x.datasets[options.dataset]] })),
+      loss: options.loss,
+      ...(options.teacherStd !== undefined ? { teacherStd: options.teacherStd } : {}),
+      student: { hidden: p.hidden, encoding: p.encoding },
+      steps: p.steps,
+      batchSize: p.batchSize,
+      lr: p.lr,
+      seed: ctx.rng.split('student').seed(),
+      backend: ctx.backend.preference,
+      checkpointDir: join(ctx.runDir, options.dir ?? 'student'),
+      metricsEvery: Math.max(1, Math.floor(p.steps / 100)),
+    }),
+    output: (tasks, student) => ({ tasks, student }),
+    display: () => options.display ?? { id: 'student', label: `${options.loss.toUpperCase()} student` },
+  });

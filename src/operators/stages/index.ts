@@ -1,0 +1,7 @@
+// The learning stages: typed operators from one record to the next, each backed by a job.
+export * from './train-behavior.ts';
+export * from './collect-datasets.ts';
+export * from './train-teacher.ts';
+export * from './distill.ts';
+export * from './train-naive-mt.ts';
+export * from './evaluate.ts';
