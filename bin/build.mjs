@@ -6,12 +6,14 @@
 // sources and `npm run typecheck` shows the errors); under `npm pack`/`npm publish` and a plain
 // `npm run build` it does.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { packageRoot } from './dist-mode.mjs';
 
 const dist = join(packageRoot, 'dist');
+// An installed copy of the package ships dist/ and no sources: nothing to build.
+if (!existsSync(join(packageRoot, 'tsconfig.build.json'))) process.exit(0);
 const lenient = ['install', 'ci'].includes(process.env.npm_command ?? '');
 rmSync(join(dist, '.built'), { force: true });
 // The stamp carries the time the build started: a source edited while tsc runs makes dist/ stale.
