@@ -9,7 +9,7 @@ import { mlpSpec } from '../../src/nn/mlp.ts';
 import { Pbrl, createPbrlLearner } from '../../src/algos/pbrl/pbrl.ts';
 import { ReplayBuffer } from '../../src/algos/replay-buffer.ts';
 import { oodPenaltyWeight, pbrlInDistributionTarget, pbrlOodTarget } from '../../src/algos/pbrl/targets.ts';
-import { flatWeights, randomBuffer, useCpu } from './replay-fixtures.ts';
+import { randomBuffer, useCpu } from './replay-fixtures.ts';
 
 before(useCpu);
 
@@ -103,8 +103,9 @@ test('member-by-member critic passes equal the batched ensemble (outputs and gra
   e.dispose();
 });
 
-test('PBRL updates: metrics, β_ood decays, no leaked tensors, deterministic', () => {
-  const run = (targetCritics: 'target' | 'online'): Float32Array => {
+// Both targetCritics settings are checked against a hand computation, and against each other, in pbrl-update.test.ts.
+test('PBRL updates: metrics, β_ood decays, no leaked tensors', () => {
+  const run = (targetCritics: 'target' | 'online'): void => {
     const rng = Rng.fromSeed(11);
     const learner = createPbrlLearner(randomBuffer(200, 4, 2, 3), { hidden: [16, 16], ensembleSize: 3, batchSize: 32, targetCritics }, rng.split('init'));
     const first = learner.update(rng);
@@ -121,12 +122,10 @@ test('PBRL updates: metrics, β_ood decays, no leaked tensors, deterministic', (
     const acts = learner.act(new Float32Array(8), 2);
     assert.equal(acts.length, 4);
     assert.ok(acts.every((x) => x > -1 && x < 1));
-    const w = flatWeights(learner.weights());
     learner.dispose();
-    return w;
   };
-  assert.deepEqual(run('target'), run('target'));
-  assert.deepEqual(run('online'), run('online'));
+  run('target');
+  run('online');
 });
 
 test('OOD pessimism pushes Q of policy actions below the data values', () => {
