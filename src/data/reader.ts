@@ -22,6 +22,7 @@ import {
   type Vector,
 } from 'apache-arrow';
 import { distilleryError, DistilleryFailure, type DistilleryError } from '../core/errors.ts';
+import { notRegular } from '../core/files.ts';
 import { concatBatches, sliceBatch, type TransitionBatch } from '../core/batch.ts';
 import { unpackBits } from './bits.ts';
 import { COLUMN, REWARD_COLUMN_PREFIX, rewardColumnName, validateDatasetSchema, type DatasetShape } from './schema.ts';
@@ -106,18 +107,6 @@ const openError = (path: string, e: unknown): DistilleryError => {
   if (code === 'EACCES' || code === 'EPERM') return distilleryError('io', `${path}: permission denied`);
   return distilleryError('io', `${path}: cannot open (${code ?? oneLine(e)})`, e);
 };
-
-/** What a non-regular file is, for messages. */
-export const notRegular = (st: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string =>
-  st.isDirectory()
-    ? 'is a directory'
-    : st.isFIFO()
-      ? 'is a FIFO (named pipe)'
-      : st.isCharacterDevice() || st.isBlockDevice()
-        ? 'is a device'
-        : st.isSocket()
-          ? 'is a socket'
-          : 'is not a regular file';
 
 /** An error's message on one line, at most 200 characters. */
 const oneLine = (e: unknown): string => {

@@ -35,6 +35,12 @@ export const frameIndices = (count: number, every = 1): number[] => {
 
 const num = (v: number): string => String(Math.round(v * 10) / 10);
 
+/** At most this many ground ticks, whatever the x positions. */
+export const MAX_TICKS = 2000;
+
+/** Metres between ground ticks for a ground `span` metres long: 1, or the power of ten that keeps the ticks ≤ MAX_TICKS. */
+export const groundTickSpacing = (span: number): number => (span <= MAX_TICKS ? 1 : 10 ** Math.ceil(Math.log10(span / MAX_TICKS)));
+
 /**
  * The animation of `count` poses (walkerPoses' layout: 28 values per pose). Key times follow the
  * poses' times, so subsampling with `every` keeps the real-time speed.
@@ -65,19 +71,25 @@ export const walkerAnimationSvg = (poses: Float64Array, count: number, options: 
   let minX = Infinity;
   let maxX = -Infinity;
   for (const i of frames) {
-    for (let k = 0; k < POSE_VALUES; k += 2) {
-      const x = poses[i * POSE_VALUES + k];
-      if (x < minX) minX = x;
-      if (x > maxX) maxX = x;
+    for (let k = 0; k < POSE_VALUES; k++) {
+      const v = poses[i * POSE_VALUES + k];
+      if (!Number.isFinite(v)) throw new RangeError(`walkerAnimationSvg: pose ${i} has a non-finite coordinate (${v})`);
+      if (k % 2 !== 0) continue;
+      if (v < minX) minX = v;
+      if (v > maxX) maxX = v;
     }
   }
   const margin = W / scale;
-  const tickFrom = Math.floor(minX - margin);
-  const tickTo = Math.ceil(maxX + margin);
-  const ground: string[] = [`<line x1="${num(px(tickFrom))}" x2="${num(px(tickTo))}" y1="${groundY}" y2="${groundY}" stroke="#555" stroke-width="2"/>`];
-  for (let m = tickFrom; m <= tickTo; m++) {
-    ground.push(`<line x1="${num(px(m))}" x2="${num(px(m))}" y1="${groundY}" y2="${groundY + (m % 5 === 0 ? 12 : 6)}" stroke="#555"/>`);
-    if (m % 5 === 0) ground.push(`<text x="${num(px(m))}" y="${groundY + 26}" text-anchor="middle" fill="#555">${m} m</text>`);
+  // A tick every metre, or every 10^k metres when the walker covers more than MAX_TICKS metres
+  // (only corrupt data does): the ground never has more than MAX_TICKS ticks.
+  const spacing = groundTickSpacing(maxX - minX + 2 * margin);
+  const tickFrom = Math.floor((minX - margin) / spacing);
+  const tickTo = Math.ceil((maxX + margin) / spacing);
+  const ground: string[] = [`<line x1="${num(px(tickFrom * spacing))}" x2="${num(px(tickTo * spacing))}" y1="${groundY}" y2="${groundY}" stroke="#555" stroke-width="2"/>`];
+  for (let k = tickFrom; k <= tickTo; k++) {
+    const m = k * spacing;
+    ground.push(`<line x1="${num(px(m))}" x2="${num(px(m))}" y1="${groundY}" y2="${groundY + (k % 5 === 0 ? 12 : 6)}" stroke="#555"/>`);
+    if (k % 5 === 0) ground.push(`<text x="${num(px(m))}" y="${groundY + 26}" text-anchor="middle" fill="#555">${m} m</text>`);
   }
 
   const limbs = DRAW_ORDER.map((s) => {

@@ -52,10 +52,15 @@ export const animateCommand = async (argv: readonly string[], io: CommandIO): Pr
   if (E.isLeft(found)) return found;
   const ep = found.right;
   const out = typeof v.out === 'string' ? v.out : `${basename(file).replace(/\.arrow$/, '')}-${ep.task}-episode${ep.episode}.svg`;
-  const svg = walkerEpisodeSvg(ep.states, ep.steps + 1, ep.dim, STATE_QPOS, {
-    title: `${basename(file)}: walker ${ep.task}, episode ${ep.episode}, ${ep.steps} steps, return ${ep.return.toFixed(1)}`,
-    every: every.right ?? 1,
-  });
+  let svg: string;
+  try {
+    svg = walkerEpisodeSvg(ep.states, ep.steps + 1, ep.dim, STATE_QPOS, {
+      title: `${basename(file)}: walker ${ep.task}, episode ${ep.episode}, ${ep.steps} steps, return ${ep.return.toFixed(1)}`,
+      every: every.right ?? 1,
+    });
+  } catch (e) {
+    return E.left(distilleryError('bad-file', `${file}: episode ${ep.episode} of task ${ep.task} cannot be drawn (${errorOf(e).message})`));
+  }
   try {
     writeFileSync(out, svg);
   } catch (e) {
@@ -120,5 +125,13 @@ export const readWalkerEpisode = async (reader: DatasetReader, task: string | un
     total += rewards[i];
   });
   states.set(after[order[n - 1]], n * dim);
+  // NaN or ±Infinity in a state cannot be drawn (and used to draw an SVG full of NaN).
+  for (let i = 0; i < states.length; i++) {
+    const x = states[i];
+    if (x - x === 0) continue;
+    const k = Math.floor(i / dim);
+    const at = k < n ? `physics of step ${steps[order[k]]}` : `next_physics of step ${steps[order[n - 1]]}`;
+    return bad(`episode ${chosenEpisode} of task ${chosenTask} has a non-finite simulator state (${at}, value ${i % dim}: ${x}); it cannot be drawn`);
+  }
   return E.right({ task: chosenTask, episode: chosenEpisode!, steps: n, states, dim, return: total });
 };

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { applyOverrides, decode } from '../../core/codecs.ts';
-import { distilleryError, type DistilleryError } from '../../core/errors.ts';
+import { distilleryError, errorOf, type DistilleryError } from '../../core/errors.ts';
+import { readSmallTextFile } from '../../core/files.ts';
 import type { Space } from '../../core/spaces.ts';
 import { getEnv, prepareEnv } from '../../envs/index.ts';
 import type { Action, MultiTaskEnv } from '../../envs/types.ts';
@@ -45,15 +45,24 @@ export const rolloutCommand = async (argv: readonly string[], io: CommandIO): Pr
   if (E.isLeft(overrides)) return overrides;
   const config = decode(family.right.configCodec, overrides.right, `env ${v.env} config`);
   if (E.isLeft(config)) return config;
-  const actions = readJson(v.actions, 'actions');
+  const actions = readJson(v.actions, 'actions', MAX_ACTIONS_BYTES);
   if (E.isLeft(actions)) return actions;
   const decodedActions = decodeActions(family.right.actionSpace, actions.right, v.actions);
   if (E.isLeft(decodedActions)) return decodedActions;
 
-  const env = family.right.make(task, config.right, seed.right ?? 0);
-  env.reset(seed.right ?? 0);
-  if (typeof v['init-state'] === 'string') {
-    const json = readJson(v['init-state'], 'init-state');
+  // Before the env: a bad state file is refused without loading a model.
+  const initState = typeof v['init-state'] === 'string' ? readJson(v['init-state'], 'init-state', MAX_STATE_BYTES) : undefined;
+  if (initState && E.isLeft(initState)) return initState;
+  let env: ReturnType<MultiTaskEnv['make']>;
+  try {
+    // make throws a DistilleryFailure for a config it cannot build (a missing model= file): user input, exit 1.
+    env = family.right.make(task, config.right, seed.right ?? 0);
+    env.reset(seed.right ?? 0);
+  } catch (e) {
+    return E.left(errorOf(e));
+  }
+  if (initState && typeof v['init-state'] === 'string') {
+    const json = initState;
     if (E.isLeft(json)) return json;
     const state = stateFromJson(family.right, env.stateDim, json.right, v['init-state']);
     if (E.isLeft(state)) return state;
@@ -68,15 +77,16 @@ export const rolloutCommand = async (argv: readonly string[], io: CommandIO): Pr
   return E.right(0);
 };
 
-const readJson = (file: string, flag: string): E.Either<DistilleryError, unknown> => {
-  let text: string;
+/** Limits on the JSON files read whole: 1000 steps of 6 actions are ~100 KB, a state a few KB. */
+const MAX_ACTIONS_BYTES = 64 * 1024 * 1024;
+const MAX_STATE_BYTES = 1024 * 1024;
+
+/** A JSON file given by a flag: a regular file of at most `maxBytes` (a FIFO or /dev/zero is refused, not waited on). */
+const readJson = (file: string, flag: string, maxBytes: number): E.Either<DistilleryError, unknown> => {
+  const text = readSmallTextFile(file, `--${flag} ${file}`, maxBytes);
+  if (E.isLeft(text)) return text;
   try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return E.left(distilleryError('not-found', `--${flag} ${file}: cannot read the file`));
-  }
-  try {
-    return E.right(JSON.parse(text));
+    return E.right(JSON.parse(text.right));
   } catch (e) {
     return E.left(distilleryError('invalid-input', `--${flag} ${file}: not valid JSON (${(e as Error).message})`));
   }

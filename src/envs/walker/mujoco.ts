@@ -1,6 +1,4 @@
 import * as E from 'fp-ts/lib/Either.js';
-import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
 import type { MainModule, MjData, MjModel } from 'mujoco-js';
 import { distilleryError, fail, type DistilleryError } from '../../core/errors.ts';
 
@@ -138,51 +136,3 @@ export const includedFiles = (xml: string): string[] => {
   return out;
 };
 
-export interface ModelFiles {
-  /** Absolute path of the main file. */
-  readonly main: string;
-  /** Every file read (main first), absolute path → text. */
-  readonly files: ReadonlyMap<string, string>;
-}
-
-/**
- * Reads an MJCF file and, recursively, every file it <include>s. MuJoCo looks an include up
- * relative to the including file and relative to the main model's folder, so both candidates are
- * read when they exist; an include that is in neither place is an error naming it.
- */
-export const readModelFiles = (path: string): E.Either<DistilleryError, ModelFiles> => {
-  const main = resolve(path);
-  const files = new Map<string, string>();
-  const read = (file: string): string | undefined => {
-    try {
-      return readFileSync(file, 'utf8');
-    } catch {
-      return undefined;
-    }
-  };
-  const mainText = read(main);
-  if (mainText === undefined) return E.left(distilleryError('not-found', `walker model ${path}: file not found or not readable`));
-  files.set(main, mainText);
-  const queue: string[] = [main];
-  while (queue.length > 0) {
-    const file = queue.shift()!;
-    for (const inc of includedFiles(files.get(file)!)) {
-      const candidates = isAbsolute(inc) ? [inc] : [...new Set([resolve(dirname(file), inc), resolve(dirname(main), inc)])];
-      let found = false;
-      for (const c of candidates) {
-        if (files.has(c)) {
-          found = true;
-          continue;
-        }
-        const text = read(c);
-        if (text === undefined) continue;
-        found = true;
-        files.set(c, text);
-        queue.push(c);
-      }
-      if (!found)
-        return E.left(distilleryError('not-found', `walker model ${path}: included file "${inc}" (from ${file}) not found at ${candidates.join(' or ')}`));
-    }
-  }
-  return E.right({ main, files });
-};
