@@ -6,6 +6,8 @@ import { selectBackend } from '../../src/nn/backend.ts';
 import { autodiffLoss, mseLoss } from '../../src/nn/loss.ts';
 import { Mlp, MlpTrainer, mlpSpec } from '../../src/nn/mlp.ts';
 import { checkGradients, maxAbsDiff } from './gradcheck.ts';
+import type { NamedWeight } from '../../src/nn/mlp.ts';
+import { RefAdam, backward as refBackward, forward as refForward, knownNet, maxWeightDiff, mlpWeights as refMlpWeights } from '../algos/reference.ts';
 
 before(async () => {
   const r = await selectBackend('cpu')();
@@ -73,25 +75,40 @@ test('hand-written backward equals finite differences and tfjs autodiff', () => 
   }
 });
 
-test('same seed gives identical weights after N steps; different data differs', () => {
-  const run = (dataSeed: number): Float32Array[] => {
-    const rng = Rng.fromSeed(11);
-    const mlp = Mlp.create(mlpSpec([5, 16, 16, 2], 'tanh'), rng.split('init'));
+test('ten MlpTrainer steps (MSE, Adam) equal a float64 reference computation; different data differs', () => {
+  // Known weights, ten batches of 8 rows; the reference (test/algos/reference.ts) does the forward
+  // pass, the backward pass and torch's Adam in plain float64 JS.
+  const sizes = [5, 16, 16, 2];
+  const run = (dataSeed: number): { got: NamedWeight[]; want: NamedWeight[] } => {
+    const ref = knownNet(sizes, 'tanh', 0.3, 0.4);
+    const mlp = Mlp.fromWeights(mlpSpec(sizes, 'tanh'), refMlpWeights(ref));
     const trainer = new MlpTrainer(mlp, { lr: 1e-2 });
+    const adam = new RefAdam(ref, 1e-2);
     const data = Rng.fromSeed(dataSeed);
     for (let i = 0; i < 10; i++) {
-      const x = randomTensor(data, [8, 5]);
-      const y = randomTensor(data, [8, 2], -0.5, 0.5);
-      trainer.step(x, mseLoss(y));
+      const xs = data.fillUniform(new Float32Array(8 * 5), -1, 1) as Float32Array;
+      const ys = data.fillUniform(new Float32Array(8 * 2), -0.5, 0.5) as Float32Array;
+      const x = tf.tensor2d(xs, [8, 5]);
+      const y = tf.tensor2d(ys, [8, 2]);
+      const loss = trainer.step(x, mseLoss(y));
       tf.dispose([x, y]);
+      const rows = (a: Float32Array, d: number): number[][] => Array.from({ length: 8 }, (_, r) => Array.from(a.subarray(r * d, (r + 1) * d)));
+      const acts = refForward(ref, rows(xs, 5));
+      const out = acts[acts.length - 1];
+      const t = rows(ys, 2);
+      const want = out.reduce((s, row, r) => s + row.reduce((u, v, j) => u + (v - t[r][j]) ** 2, 0), 0) / 16;
+      assert.ok(Math.abs(loss - want) < 1e-5 * Math.max(1, want), `step ${i}: loss ${loss} vs ${want}`);
+      adam.step(refBackward(ref, acts, out.map((row, r) => row.map((v, j) => (2 * (v - t[r][j])) / 16))).grads);
     }
-    const w = mlp.weights().map((w) => w.data);
+    const got = mlp.weights();
     trainer.dispose();
     mlp.dispose();
-    return w;
+    return { got, want: refMlpWeights(ref) };
   };
-  assert.deepEqual(run(1), run(1));
-  assert.notDeepEqual(run(1), run(2));
+  const a = run(1);
+  const { diff, where } = maxWeightDiff(a.got, a.want);
+  assert.ok(diff < 1e-5, `weights differ from the reference by ${diff} at ${where}`);
+  assert.ok(maxWeightDiff(run(2).got, a.got).diff > 1e-3);
 });
 
 test('Adam matches the PyTorch update rule on a scalar quadratic', () => {
