@@ -9,26 +9,34 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
-import { concat, defer, from, mergeMap, of, type Observable } from 'rxjs';
-import { FiniteNumber, PositiveInt, Probability, PositiveNumber, withDefault } from '../src/core/codecs.ts';
-import { DistilleryFailure } from '../src/core/errors.ts';
-import { artifact, metric, progress, result, table, type PipelineEvent } from '../src/core/events.ts';
-import type { Rng } from '../src/core/rng.ts';
-import { DISTRAL_VARIANTS, DistralLearner, decodeDistralConfig, distralTraining, oneHotState, type DistralVariant } from '../src/algos/distral/index.ts';
-import { summarize } from '../src/algos/evaluation.ts';
-import { makeEnv } from '../src/envs/index.ts';
-import { TWO_ROOM_LAYOUT } from '../src/envs/grid/twoRoom.ts';
-import { FIVE_MOVES } from '../src/envs/grid/moves.ts';
-import { fromGenerator } from '../src/operators/from-generator.ts';
-import { definePipeline } from '../src/pipeline/index.ts';
-import { gridPolicySvg, lineChartSvg } from '../src/report/index.ts';
-import { oneOf } from '../src/core/codecs.ts';
+import { concatMap, from, map, toArray } from 'rxjs';
+import {
+  FIVE_MOVES,
+  FiniteNumber,
+  PositiveInt,
+  PositiveNumber,
+  Probability,
+  TWO_ROOM_LAYOUT,
+  algos,
+  artifact,
+  definePipeline,
+  gridPolicySvg,
+  lineChartSvg,
+  nonEmptyArray,
+  oneOf,
+  result,
+  summarize,
+  table,
+  trainTabularDistral,
+  withDefault,
+  type PipelineEvent,
+} from 'distillery';
 
 const ENV = 'grid/two-room';
 const TASKS = ['top-right', 'bottom-right', 'middle'] as const;
 
 const Params = t.type({
-  variants: withDefault(t.array(oneOf(DISTRAL_VARIANTS, 'DistralVariant')), [...DISTRAL_VARIANTS]),
+  variants: withDefault(nonEmptyArray(oneOf(algos.DISTRAL_VARIANTS, 'DistralVariant')), [...algos.DISTRAL_VARIANTS], 'variants and baselines compared'),
   seeds: withDefault(PositiveInt, 3),
   /** Rounds per run; a round is one episode of every task. */
   rounds: withDefault(PositiveInt, 1500),
@@ -53,7 +61,7 @@ const Params = t.type({
 type Params = t.TypeOf<typeof Params>;
 
 interface RunCurve {
-  readonly variant: DistralVariant;
+  readonly variant: algos.DistralVariant;
   readonly seed: number;
   /** Mean return over tasks, one value per round. */
   readonly returns: Float64Array;
@@ -67,64 +75,41 @@ export default definePipeline({
   params: Params,
   validate: (p) => {
     for (const v of p.variants) {
-      const c = decodeDistralConfig({ variant: v, beta: p.beta, gamma: p.gamma, alpha: v === 'multitask' || v === '2col-nokl' ? null : p.alpha });
+      const c = algos.decodeDistralConfig({ variant: v, beta: p.beta, gamma: p.gamma, alpha: v === 'multitask' || v === '2col-nokl' ? null : p.alpha });
       if (E.isLeft(c)) return c;
     }
     return E.right(undefined);
   },
   graph: (p, ctx) =>
-    defer(() => {
-      const jobs = p.variants.flatMap((variant) => Array.from({ length: p.seeds }, (_, seed) => ({ variant, seed })));
-      const curves: RunCurve[] = [];
-      const runs = jobs.map(({ variant, seed }) =>
-        defer(() => trainOne(p, variant, seed, ctx.rng.split(`${variant}/seed${seed}`))).pipe(
-          mergeMap((x) => {
-            if ('curve' in x) {
-              curves.push(x.curve);
-              return of<PipelineEvent>(progress(`${variant}/${seed}`, `${variant} seed ${seed}`, p.rounds, p.rounds, 'rounds'));
-            }
-            return of(x);
-          }),
-        ),
-      );
-      return concat(...runs, defer(() => from(report(p, curves, ctx.runDir))));
-    }),
-});
-
-const trainOne = (p: Params, variant: DistralVariant, seed: number, rng: Rng): Observable<PipelineEvent | { curve: RunCurve }> =>
-  defer(() => {
-    const config = decodeDistralConfig({ variant, beta: p.beta, gamma: p.gamma, lrQ: p.lrQ, lrPi0: p.lrPi0, alpha: variant === 'multitask' || variant === '2col-nokl' ? null : p.alpha });
-    if (E.isLeft(config)) throw new DistilleryFailure(config.left);
-    const envs = TASKS.map((task) => {
-      const env = makeEnv(ENV, { task, maxEpisodeSteps: p.maxEpisodeSteps }, rng.split(`env/${task}`).seed());
-      if (E.isLeft(env)) throw new DistilleryFailure(env.left);
-      return { env: { reset: (s?: number) => env.right.reset(s), step: (a: number) => env.right.step(a) }, stateOf: oneHotState };
-    });
-    const learner = DistralLearner.create(TWO_ROOM_LAYOUT.freeCells.length, FIVE_MOVES.dr.length, TASKS.length, config.right);
-    if (E.isLeft(learner)) throw new DistilleryFailure(learner.left);
-    const gen = distralTraining(learner.right, envs, rng.split('train'), { episodes: p.rounds, maxStepsPerEpisode: p.maxEpisodeSteps });
-    if (E.isLeft(gen)) throw new DistilleryFailure(gen.left);
-    const returns = new Float64Array(p.rounds);
-    const steps = new Float64Array(p.rounds);
-    const id = `${variant}/${seed}`;
-    const label = `${variant} seed ${seed}`;
-    return concat(
-      fromGenerator(() => gen.right).pipe(
-        mergeMap((m, i): PipelineEvent[] => {
-          returns[i] = m.returns.reduce((a, b) => a + b, 0) / m.returns.length;
-          steps[i] = m.totalSteps;
-          const out: PipelineEvent[] = [];
-          if ((i + 1) % p.window === 0) {
-            const w = returns.subarray(i + 1 - p.window, i + 1);
-            out.push(metric('distral/return', i + 1, w.reduce((a, b) => a + b, 0) / p.window, { variant, seed: String(seed) }));
-            out.push(progress(id, label, i + 1, p.rounds, 'rounds'));
-          }
-          return out;
-        }),
+    from(p.variants.flatMap((variant) => Array.from({ length: p.seeds }, (_, seed) => ({ variant, seed })))).pipe(
+      concatMap(({ variant, seed }) =>
+        trainTabularDistral(ctx, {
+          variant,
+          envId: ENV,
+          tasks: TASKS,
+          states: TWO_ROOM_LAYOUT.freeCells.length,
+          actions: FIVE_MOVES.dr.length,
+          rounds: p.rounds,
+          maxEpisodeSteps: p.maxEpisodeSteps,
+          beta: p.beta,
+          gamma: p.gamma,
+          alpha: p.alpha,
+          lrQ: p.lrQ,
+          lrPi0: p.lrPi0,
+          window: p.window,
+          rng: ctx.rng.split(`${variant}/seed${seed}`),
+          id: `${variant}/${seed}`,
+          label: `${variant} seed ${seed}`,
+          tags: { variant, seed: String(seed) },
+        }).pipe(map((run): RunCurve => ({ variant, seed, ...run }))),
       ),
-      defer(() => of({ curve: { variant, seed, returns, steps, ...(config.right.distill ? { pi0: learner.right.pi0Table() } : {}) } })),
-    );
-  });
+      toArray(),
+      map((curves) => {
+        for (const e of report(p, curves, ctx.runDir)) ctx.emit(e);
+        return curves;
+      }),
+    ),
+});
 
 const report = (p: Params, curves: readonly RunCurve[], runDir: string): PipelineEvent[] => {
   const events: PipelineEvent[] = [];

@@ -14,27 +14,52 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
-import { concat, defer, from, tap, type Observable } from 'rxjs';
-import { FiniteNumber, NonEmptyString, PositiveInt, PositiveNumber, Probability, oneOf, withDefault } from '../src/core/codecs.ts';
-import { distilleryError } from '../src/core/errors.ts';
-import { artifact, log, result, table, type PipelineEvent } from '../src/core/events.ts';
-import { summarize } from '../src/algos/evaluation.ts';
-import { getEnv, type GridFamily } from '../src/envs/index.ts';
-import type { OtDistralInput, OtDistralOutput } from '../src/jobs/ot-distral.ts';
-import type { TrainOtSacInput, TrainOtSacOutput } from '../src/jobs/train-ot-sac.ts';
-import { binnedCurve, curveBand, finalReturn, pooledCellMeans, stepsToThreshold } from '../src/jobs/ot-curves.ts';
-import type { MultiTaskRun } from '../src/jobs/ot-run.ts';
-import { runJob } from '../src/operators/run-job.ts';
-import { eventsOnly, fromJob, stage, value, type Staged } from '../src/operators/staged.ts';
-import { definePipeline } from '../src/pipeline/index.ts';
-import { gridHeatmapSvg, lineChartSvg } from '../src/report/index.ts';
+import { defer, from, map, mergeMap, toArray, type Observable } from 'rxjs';
+import {
+  FiniteNumber,
+  LayerWidths,
+  NonEmptyString,
+  PositiveInt,
+  PositiveNumber,
+  Probability,
+  artifact,
+  binnedCurve,
+  curveBand,
+  definePipeline,
+  distilleryError,
+  finalReturn,
+  getEnv,
+  gridHeatmapSvg,
+  lineChartSvg,
+  log,
+  nonEmptyArray,
+  oneOf,
+  otDistralJobRef,
+  pooledCellMeans,
+  reportJob,
+  result,
+  runJob,
+  section,
+  stepsToThreshold,
+  summarize,
+  table,
+  trainOtSacJobRef,
+  withDefault,
+  type GridFamily,
+  type MultiTaskRun,
+  type OtDistralInput,
+  type PipelineContext,
+  type PipelineEvent,
+  type TrainOtSacInput,
+  type TrainOtSacOutput,
+} from 'distillery';
 
 const METHODS = ['sac-ot', 'distral', 'sac'] as const;
 type Method = (typeof METHODS)[number];
 
 const Params = t.type({
-  envs: withDefault(t.array(NonEmptyString), ['grid/zigzag', 'grid/separated']),
-  methods: withDefault(t.array(oneOf(METHODS, 'method')), [...METHODS]),
+  envs: withDefault(nonEmptyArray(NonEmptyString), ['grid/zigzag', 'grid/separated'], 'grid mazes'),
+  methods: withDefault(nonEmptyArray(oneOf(METHODS, 'method')), [...METHODS], 'methods compared'),
   seeds: withDefault(PositiveInt, 3),
   workers: withDefault(PositiveInt, 2),
   /** Environment steps per task (every method, same budget). */
@@ -44,9 +69,8 @@ const Params = t.type({
    * and every start is within ~35 moves of every goal in both mazes.
    */
   maxEpisodeSteps: withDefault(PositiveInt, 100),
-  sac: withDefault(
-    t.type({
-      hidden: withDefault(t.array(PositiveInt), [64]),
+  sac: section({
+      hidden: withDefault(LayerWidths, [64]),
       lr: withDefault(PositiveNumber, 1e-3),
       batchSize: withDefault(PositiveInt, 64),
       gamma: withDefault(Probability, 0.99),
@@ -62,30 +86,22 @@ const Params = t.type({
       alpha: withDefault(PositiveNumber, 0.005),
       autoEntropy: withDefault(t.boolean, false),
       targetEntropyRatio: withDefault(t.union([PositiveNumber, t.null]), null),
-    }),
-    { hidden: [64], lr: 1e-3, batchSize: 64, gamma: 0.99, tau: 0.01, learningStarts: 500, updateEvery: 4, alpha: 0.005, autoEntropy: false, targetEntropyRatio: null },
-  ),
-  ot: withDefault(
-    t.type({
+    }, 'discrete SAC per task'),
+  ot: section({
       sigma: withDefault(PositiveNumber, 0.01),
       beta: withDefault(FiniteNumber, 5),
       epsilon: withDefault(PositiveNumber, 0.01),
       iterations: withDefault(PositiveInt, 100),
       normalize: withDefault(oneOf(['none', 'pair'] as const, 'normalize'), 'none'),
-      recent: withDefault(PositiveInt, 10),
-    }),
-    { sigma: 0.01, beta: 5, epsilon: 0.01, iterations: 100, normalize: 'none', recent: 10 },
-  ),
-  distral: withDefault(
-    t.type({
+      recent: withDefault(PositiveInt, 10, 'recent trajectories kept per task as partner candidates'),
+    }, 'the OT proxy reward (σ·exp(−β·c_t))'),
+  distral: section({
       /** Inverse temperature: at β = 20 Distral needs ~150k steps on zigzag, at 100 ~90k (measured). */
       beta: withDefault(PositiveNumber, 100),
       gamma: withDefault(Probability, 0.99),
       lrQ: withDefault(PositiveNumber, 0.1),
       lrPi0: withDefault(PositiveNumber, 0.1),
-    }),
-    { beta: 100, gamma: 0.99, lrQ: 0.1, lrPi0: 0.1 },
-  ),
+    }, 'tabular Distral KL 1col'),
   /** Points of the learning curves. */
   points: withDefault(PositiveInt, 20),
   /** Mean return over tasks counted as success for "env steps to threshold". */
@@ -101,10 +117,8 @@ interface Finished {
   readonly env: string;
   readonly method: Method;
   readonly seed: number;
-  readonly run: MultiTaskRun & Partial<Pick<TrainOtSacOutput, 'proxyPerCell' | 'proxyCount' | 'otSolves' | 'otUnconverged'>>;
+  readonly run: MultiTaskRun & Partial<Pick<TrainOtSacOutput, 'proxyPerCell' | 'proxyCount' | 'otSolves' | 'otUnconverged' | 'otUnpaired'>>;
 }
-
-const jobUrl = (name: string): string => new URL(`../src/jobs/${name}.ts`, import.meta.url).href;
 
 const gridFamily = (id: string): E.Either<ReturnType<typeof distilleryError>, GridFamily> => {
   const f = getEnv(id);
@@ -123,7 +137,6 @@ export default definePipeline({
       if (E.isLeft(f)) return f;
       if (f.right.actionSpace.kind !== 'discrete') return E.left(distilleryError('invalid-input', `envs: ${id} has continuous actions`));
     }
-    if (p.methods.length === 0) return E.left(distilleryError('invalid-input', 'methods: choose at least one of sac-ot, distral, sac'));
     return E.right(undefined);
   },
   graph: (p, ctx) =>
@@ -173,26 +186,23 @@ export default definePipeline({
       // Longest first (SAC on the env with most tasks), so the two workers finish together.
       const tasksOf = (env: string): number => E.getOrElse(() => ({ tasks: [] as readonly string[] }) as Pick<GridFamily, 'tasks'>)(gridFamily(env)).tasks.length;
       specs.sort((a, b) => (b.method === 'distral' ? 0 : tasksOf(b.env)) - (a.method === 'distral' ? 0 : tasksOf(a.env)));
-      const finished: Finished[] = [];
       const started = Date.now();
-      const runs$ = from(specs.map((s) => value(s))).pipe(
-        stage((s: JobSpec): Observable<Staged<MultiTaskRun>> => {
-          const id = `${s.env}/${s.method}/${s.seed}`;
-          const label = `${s.method} ${s.env} seed ${s.seed}`;
-          const tags = { env: s.env, method: s.method, seed: String(s.seed) };
-          const messages =
-            s.method === 'distral'
-              ? runJob<OtDistralInput, OtDistralOutput>(jobUrl('ot-distral'), 'otDistralJob', s.input)
-              : runJob<TrainOtSacInput, TrainOtSacOutput>(jobUrl('train-ot-sac'), 'trainOtSacJob', s.input);
-          return fromJob<MultiTaskRun>(messages, id, label, tags).pipe(
-            tap((m) => m.type === 'value' && finished.push({ env: s.env, method: s.method, seed: s.seed, run: m.value })),
-          );
-        }, p.workers),
-        eventsOnly(),
+      return from(specs).pipe(
+        mergeMap((s) => trainRun(s, ctx).pipe(map((run): Finished => ({ env: s.env, method: s.method, seed: s.seed, run }))), p.workers),
+        toArray(),
+        map((finished) => {
+          for (const e of report(p, finished, ctx.runDir, (Date.now() - started) / 1000)) ctx.emit(e);
+          return finished;
+        }),
       );
-      return concat(runs$, defer(() => from(report(p, finished, ctx.runDir, (Date.now() - started) / 1000))));
     }),
 });
+
+/** One method's multi-task run on one maze and seed (a worker job), its reports sent to the run. */
+const trainRun = (s: JobSpec, ctx: PipelineContext): Observable<Finished['run']> => {
+  const display = { id: `${s.env}/${s.method}/${s.seed}`, label: `${s.method} ${s.env} seed ${s.seed}`, tags: { env: s.env, method: s.method, seed: String(s.seed) } };
+  return s.method === 'distral' ? runJob(otDistralJobRef, s.input).pipe(reportJob(ctx, display)) : runJob(trainOtSacJobRef, s.input).pipe(reportJob(ctx, display));
+};
 
 const fmt3 = (x: number | null): number | null => (x === null || !Number.isFinite(x) ? null : Math.round(x * 1000) / 1000);
 
@@ -256,8 +266,9 @@ const report = (p: Params, finished: readonly Finished[], runDir: string, second
       const cells: Record<string, number> = {};
       pooled.forEach((v, c) => Number.isFinite(v) && (cells[`${Math.floor(c / cols)},${c % cols}`] = v));
       const solves = ot.reduce((s, f) => s + (f.run.otSolves ?? 0), 0);
+      const unpaired = ot.reduce((s, f) => s + (f.run.otUnpaired ?? 0), 0);
       const unconverged = ot.reduce((s, f) => s + (f.run.otUnconverged ?? 0), 0);
-      events.push(result(`proxy.${env}`, { perCell: cells, solves, unconverged }));
+      events.push(result(`proxy.${env}`, { perCell: cells, solves, unconverged, unpaired }));
       if (unconverged > 0)
         events.push(log(`${env}: ${unconverged} of ${solves} Sinkhorn solves stopped at ${p.ot.iterations} iterations before the 1e-9 marginal tolerance (as in OTR's recipe)`));
     }

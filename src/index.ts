@@ -6,5 +6,7 @@ export * from './ot/index.ts';
 export * from './operators/index.ts';
 export * from './pipeline/index.ts';
 export * from './report/index.ts';
+export * from './metrics/index.ts';
+export * from './jobs/public.ts';
 export * as nn from './nn/index.ts';
 export * as algos from './algos/index.ts';

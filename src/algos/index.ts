@@ -3,7 +3,6 @@ export * from './learner.ts';
 export * from './actor-critic.ts';
 export * from './member-ops.ts';
 export * from './weights.ts';
-export * from './evaluation.ts';
 export * from './td3/index.ts';
 export * from './td3bc/index.ts';
 export * from './pbrl/index.ts';

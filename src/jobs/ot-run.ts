@@ -8,17 +8,8 @@ import { DistilleryFailure, distilleryError } from '../core/errors.ts';
 import { getEnv, prepareEnv, GridEnv } from '../envs/index.ts';
 import type { Env, EnvConfig, MultiTaskEnv } from '../envs/types.ts';
 
-/** Learning record of one multi-task run: tasks trained round-robin, one episode each per round. */
-export interface MultiTaskRun {
-  readonly tasks: readonly string[];
-  /** Environment steps over all tasks at the end of each round. */
-  readonly steps: Float64Array;
-  /** Undiscounted environment return (no proxy reward), returns[round * tasks.length + task]. */
-  readonly returns: Float64Array;
-  /** The grid (row-major cells, 1 = free), for heat maps. */
-  readonly grid: { readonly rows: number; readonly cols: number; readonly free: Uint8Array };
-  readonly seconds: number;
-}
+export type { MultiTaskRun } from '../metrics/learning-curves.ts';
+import type { MultiTaskRun } from '../metrics/learning-curves.ts';
 
 export interface GridTasks {
   readonly family: MultiTaskEnv;

@@ -1,14 +1,16 @@
 /**
  * The pieces of SAC+OT (Le & Ta, arXiv 2309.15603) that sit between the environment and the
- * replay buffers: a shared store of recent trajectories per task, the pairing of a finished
- * trajectory with a random recent trajectory of another task, the proxy-reward augmentation,
- * and the per-cell average of the proxy reward (for the heat maps). No tensors, no RxJS.
+ * replay buffers: the library's pairTrajectories → otReward operators run inside the job (the
+ * one implementation of pairing and proxy rewards), and the per-cell average of the proxy reward
+ * (for the heat maps). No tensors.
  */
+import { Subject } from 'rxjs';
 import type { Trajectory } from '../core/batch.ts';
 import { fail } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
-import { trajectoryOtRewards, type TrajectoryOtRewards } from '../ot/index.ts';
-import type { ReplayBuffer } from '../algos/replay-buffer.ts';
+import type { TrajectoryOtRewards } from '../ot/index.ts';
+import { otReward } from '../operators/ot-reward.ts';
+import { pairTrajectories } from '../operators/pair-trajectories.ts';
 
 /**
  * OT sharing parameters. The paper publishes none of σ, β, ε or the iteration count (it mentions
@@ -39,102 +41,59 @@ export interface OtSharingOptions {
  */
 export const OT_SHARING_DEFAULTS = { sigma: 0.01, beta: 5, epsilon: 0.01, iterations: 100, normalize: 'none' } as const;
 
-/** The last `perTask` finished trajectories of every task (a ring per task). */
-export class RecentTrajectories {
-  private readonly rings: Trajectory[][];
-  private readonly heads: number[];
-
-  constructor(
-    readonly numTasks: number,
-    readonly perTask: number,
-  ) {
-    if (!(Number.isSafeInteger(numTasks) && numTasks > 0)) fail('invalid-input', `RecentTrajectories: numTasks must be a positive integer, got ${numTasks}`);
-    if (!(Number.isSafeInteger(perTask) && perTask > 0)) fail('invalid-input', `RecentTrajectories: perTask must be a positive integer, got ${perTask}`);
-    this.rings = Array.from({ length: numTasks }, () => []);
-    this.heads = new Array<number>(numTasks).fill(0);
-  }
-
-  add(task: number, trajectory: Trajectory): void {
-    const ring = this.rings[task];
-    if (ring.length < this.perTask) ring.push(trajectory);
-    else {
-      ring[this.heads[task]] = trajectory;
-      this.heads[task] = (this.heads[task] + 1) % this.perTask;
-    }
-  }
-
-  /** How many trajectories of tasks other than `task` are stored. */
-  othersCount(task: number): number {
-    let n = 0;
-    for (let j = 0; j < this.numTasks; j++) if (j !== task) n += this.rings[j].length;
-    return n;
-  }
-
-  /** A trajectory drawn uniformly among those of the other tasks, or undefined when there is none yet. */
-  partner(task: number, rng: Rng): Trajectory | undefined {
-    const n = this.othersCount(task);
-    if (n === 0) return undefined;
-    let k = rng.int(n);
-    for (let j = 0; j < this.numTasks; j++) {
-      if (j === task) continue;
-      if (k < this.rings[j].length) return this.rings[j][k];
-      k -= this.rings[j].length;
-    }
-    return undefined;
-  }
-}
-
-export interface Augmented {
-  /** Env reward + proxy reward, per step: what enters the replay buffer. */
-  readonly reward: Float32Array;
-  /** The proxy reward alone, in (0, σ]. */
-  readonly proxy: Float32Array;
-  readonly solve: TrajectoryOtRewards;
+export interface OtSharingStream {
+  /** A finished trajectory of some task; its augmented copy reaches `onAugmented` once it has a partner. */
+  push(trajectory: Trajectory): void;
+  /** Ends the stream; returns how many trajectories never found a partner. */
+  end(): number;
 }
 
 /**
- * Trajectory A's rewards augmented by the OT proxy reward against its partner B: the Sinkhorn
- * plan between their empirical state-action distributions (uniform weights, Euclidean cost
- * divided by its max), step t's transport cost c_t (row of plan × cost, times T), reward
- * σ·exp(−β·c_t). Throws DistilleryFailure on mismatched trajectories or bad parameters.
+ * The OT sharing of one run as the library's operators, driven from a job's training loop:
+ *
+ *   trajectories ──pairTrajectories(rng, recent per task)──▶ [A, B] ──otReward──▶ A with r + σ·exp(−β·c_t)
+ *
+ * The partner is a random recent trajectory of another task (pairTrajectories' rule); a trajectory
+ * that arrives before any other task has finished one waits for its partner. Everything runs
+ * synchronously inside `push`, so the training loop sees the augmented trajectory before it
+ * updates. Throws DistilleryFailure on bad parameters.
  */
-export const augmentWithOt = (a: Trajectory, b: Trajectory, o: OtSharingOptions): Augmented => {
-  const solve = trajectoryOtRewards(a, b, {
-    sigma: o.sigma,
-    beta: o.beta,
-    epsilon: o.epsilon,
-    maxIterations: o.iterations,
-    featureStats: o.normalize,
-    actionCount: o.actionCount,
-    scale: 'rows',
-  });
-  const reward = new Float32Array(a.size);
-  for (let t = 0; t < a.size; t++) reward[t] = a.reward[t] + solve.rewards[t];
-  return { reward, proxy: solve.rewards, solve };
-};
-
-/** How a finished trajectory is shared before it is stored (absent: no sharing). */
-export interface Sharing {
-  readonly recent: RecentTrajectories;
-  readonly rng: Rng;
-  readonly options: OtSharingOptions;
-}
-
-/**
- * Stores task `task`'s finished trajectory in its replay buffer. With sharing, it is first paired
- * with a random recent trajectory of another task and its rewards augmented by the OT proxy, then
- * it joins the recent store (after the draw, so it is never its own partner). Returns the
- * augmentation, or undefined when the trajectory went in with its env rewards only.
- */
-export const storeTrajectory = (trajectory: Trajectory, task: number, buffer: ReplayBuffer, sharing?: Sharing): Augmented | undefined => {
-  let aug: Augmented | undefined;
-  if (sharing) {
-    const partner = sharing.recent.partner(task, sharing.rng);
-    if (partner) aug = augmentWithOt(trajectory, partner, sharing.options);
-    sharing.recent.add(task, trajectory);
-  }
-  buffer.addBatch(trajectory, aug ? aug.reward : trajectory.reward);
-  return aug;
+export const otSharingStream = (
+  o: OtSharingOptions & { readonly recent: number },
+  rng: Rng,
+  onAugmented: (augmented: Trajectory, solve: TrajectoryOtRewards) => void,
+): OtSharingStream => {
+  if (!(Number.isSafeInteger(o.recent) && o.recent > 0)) fail('invalid-input', `ot.recent must be a positive integer, got ${o.recent}`);
+  const input = new Subject<Trajectory>();
+  let unpaired = 0;
+  let solve: TrajectoryOtRewards | undefined;
+  let failure: unknown;
+  const sub = input
+    .pipe(
+      pairTrajectories({ rng, bufferSize: o.recent, onUnpaired: (n) => (unpaired = n) }),
+      otReward({
+        sigma: o.sigma,
+        beta: o.beta,
+        epsilon: o.epsilon,
+        maxIterations: o.iterations,
+        featureStats: o.normalize,
+        actionCount: o.actionCount,
+        scale: 'rows',
+        onSolve: (_task, _partner, r) => (solve = r),
+      }),
+    )
+    .subscribe({ next: (t) => onAugmented(t, solve!), error: (e: unknown) => (failure = e) });
+  return {
+    push: (t) => {
+      input.next(t);
+      if (failure) throw failure;
+    },
+    end: () => {
+      input.complete();
+      sub.unsubscribe();
+      return unpaired;
+    },
+  };
 };
 
 /** Running sum and count of a value per grid cell; the mean is NaN where nothing was added. */

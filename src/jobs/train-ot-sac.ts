@@ -3,10 +3,10 @@
  * 2309.15603). One SAC learner (actor, twin critics, temperature, replay buffer) per task; tasks
  * take turns episode by episode (a round = one episode of every task, in order).
  *
- * sharing 'ot': a finished trajectory of task i is paired with a trajectory drawn uniformly from
- * the other tasks' recent trajectories (the last `recent` of each task); the OT proxy reward
- * (ot-sharing.ts) is added to its rewards before its transitions enter task i's buffer. The first
- * trajectories, before any other task has finished one, enter without a proxy.
+ * sharing 'ot': every finished trajectory flows through the library's pairTrajectories → otReward
+ * (ot-sharing.ts): it is paired with a random recent trajectory (the last `recent` of each task)
+ * of another task, and enters its task's buffer with the OT proxy reward added. A trajectory
+ * finished before any other task has one waits for its partner (the first round's).
  * sharing 'none': independent SAC learners, the same loop without the proxy.
  *
  * SAC updates: `updateEvery` environment steps of a task buy one update of its learner, made
@@ -23,7 +23,8 @@ import { createSacDiscreteLearner, type SacHyper } from '../algos/sac/index.ts';
 import type { BackendPreference } from '../nn/index.ts';
 import { progressEvery, ticker, useBackend } from './common.ts';
 import { currentCell, gridOf, makeGridTasks, RoundLog, type MultiTaskRun } from './ot-run.ts';
-import { CellAverage, RecentTrajectories, storeTrajectory, type OtSharingOptions, type Sharing } from './ot-sharing.ts';
+import { OT_PROXY_COLUMN } from '../operators/ot-reward.ts';
+import { CellAverage, otSharingStream, type OtSharingOptions } from './ot-sharing.ts';
 
 export type SharingMode = 'none' | 'ot';
 
@@ -59,6 +60,8 @@ export interface TrainOtSacOutput extends MultiTaskRun {
   /** Sinkhorn solves, and how many did not converge within the iterations. */
   readonly otSolves: number;
   readonly otUnconverged: number;
+  /** Trajectories still waiting for a partner when training ended (never stored). */
+  readonly otUnpaired: number;
   readonly updates: number;
   readonly backend: string;
 }
@@ -84,9 +87,24 @@ export const trainOtSacJob = async (input: TrainOtSacInput, ctx: JobContext): Pr
   const actRngs = tasks.map((_, i) => rng.split(`act/${i}`));
   const updateRngs = tasks.map((_, i) => rng.split(`update/${i}`));
   const grid = gridOf(first);
-  const sharing: Sharing | undefined =
-    input.sharing === 'ot' ? { recent: new RecentTrajectories(m, input.ot.recent), rng: rng.split('pair'), options: { ...input.ot, actionCount: actions } } : undefined;
-  const proxyCells = sharing ? new CellAverage(grid.rows * grid.cols) : undefined;
+  let otSolves = 0;
+  let otUnconverged = 0;
+  const proxyCells = input.sharing === 'ot' ? new CellAverage(grid.rows * grid.cols) : undefined;
+  // The cells each waiting trajectory visited, by task/episode, until its augmented copy is stored.
+  const cellsOf = new Map<string, Int32Array>();
+  const sharing =
+    input.sharing === 'ot'
+      ? otSharingStream({ ...input.ot, actionCount: actions }, rng.split('pair'), (t, solve) => {
+          learners[tasks.indexOf(t.task)].buffer.addBatch(t, t.reward);
+          const key = `${t.task}/${t.episode[0]}`;
+          const visited = cellsOf.get(key);
+          const proxy = t.rewards?.[OT_PROXY_COLUMN];
+          if (visited && proxy) proxyCells?.add(visited, proxy, t.size);
+          cellsOf.delete(key);
+          otSolves++;
+          if (!solve.converged) otUnconverged++;
+        })
+      : undefined;
   const cells = new Int32Array(first.maxEpisodeSteps + 1);
   const pending = new Float64Array(m);
   const log = new RoundLog(m);
@@ -96,8 +114,6 @@ export const trainOtSacJob = async (input: TrainOtSacInput, ctx: JobContext): Pr
   const started = Date.now();
   let total = 0;
   let updates = 0;
-  let otSolves = 0;
-  let otUnconverged = 0;
   let nextProgress = every;
   const obsBuf = new Float32Array(obsDim);
 
@@ -123,12 +139,10 @@ export const trainOtSacJob = async (input: TrainOtSacInput, ctx: JobContext): Pr
           if (r.terminated || r.truncated) break;
         }
         const trajectory = builder.flush();
-        const aug = storeTrajectory(trajectory, i, learner.buffer, sharing);
-        if (aug && proxyCells) {
-          proxyCells.add(cells, aug.proxy, trajectory.size);
-          otSolves++;
-          if (!aug.solve.converged) otUnconverged++;
-        }
+        if (sharing) {
+          cellsOf.set(`${trajectory.task}/${round}`, cells.slice(0, trajectory.size));
+          sharing.push(trajectory);
+        } else learner.buffer.addBatch(trajectory, trajectory.reward);
         total += t;
         returns[i] = ret;
         ctx.report({ kind: 'metric', name: `return/${tasks[i]}`, step: total, value: ret });
@@ -148,6 +162,7 @@ export const trainOtSacJob = async (input: TrainOtSacInput, ctx: JobContext): Pr
         nextProgress = total + every;
       }
     }
+    const otUnpaired = sharing ? sharing.end() : 0;
     const { steps, returns } = log.arrays();
     return {
       tasks,
@@ -158,6 +173,7 @@ export const trainOtSacJob = async (input: TrainOtSacInput, ctx: JobContext): Pr
       ...(proxyCells ? { proxyPerCell: proxyCells.mean(), proxyCount: proxyCells.count.slice() } : {}),
       otSolves,
       otUnconverged,
+      otUnpaired,
       updates,
       backend,
       seconds: (Date.now() - started) / 1000,

@@ -2,8 +2,20 @@
  * Learning-curve statistics for MultiTaskRun records: runs end their rounds at different step
  * counts, so each is put on a common grid of environment steps before averaging over seeds.
  */
-import { summarize, type Summary } from '../algos/evaluation.ts';
-import type { MultiTaskRun } from './ot-run.ts';
+import { summarize, type Summary } from './statistics.ts';
+
+/** Learning record of one multi-task run: tasks trained round-robin, one episode each per round. */
+export interface MultiTaskRun {
+  readonly tasks: readonly string[];
+  /** Environment steps over all tasks at the end of each round. */
+  readonly steps: Float64Array;
+  /** Undiscounted environment return (no proxy reward), returns[round * tasks.length + task]. */
+  readonly returns: Float64Array;
+  /** The grid (row-major cells, 1 = free), for heat maps. */
+  readonly grid: { readonly rows: number; readonly cols: number; readonly free: Uint8Array };
+  readonly seconds: number;
+}
+
 
 /** Mean return over tasks of every round. */
 export const roundMeans = (run: Pick<MultiTaskRun, 'tasks' | 'steps' | 'returns'>): Float64Array => {

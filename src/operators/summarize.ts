@@ -1,6 +1,6 @@
 import { concat, defer, last, map, reduce, type Observable } from 'rxjs';
 import { DatasetSummaryAccumulator, type DatasetSummary } from '../data/index.ts';
-import { studentTQuantile } from '../algos/evaluation.ts';
+import { studentTQuantile } from '../metrics/statistics.ts';
 import { replay } from './replay.ts';
 
 /** Replays files (in order) and emits one summary over all of them. */

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { TransitionBatchBuilder, type Trajectory } from '../../src/core/batch.ts';
 import { Rng } from '../../src/core/rng.ts';
-import { ReplayBuffer } from '../../src/algos/replay-buffer.ts';
 import { SacDiscrete } from '../../src/algos/sac/sac-discrete.ts';
-import { augmentWithOt, CellAverage, RecentTrajectories, storeTrajectory, type OtSharingOptions } from '../../src/jobs/ot-sharing.ts';
+import { CellAverage, otSharingStream, type OtSharingOptions } from '../../src/jobs/ot-sharing.ts';
+import { OT_PROXY_COLUMN } from '../../src/operators/ot-reward.ts';
 import { trainOtSacJob, type TrainOtSacInput } from '../../src/jobs/train-ot-sac.ts';
 import type { JobEvent } from '../../src/core/job.ts';
 
@@ -27,66 +27,54 @@ const trajectory = (task: string, steps: readonly (readonly [number, number])[])
 
 const OPTIONS: OtSharingOptions = { sigma: 0.3, beta: 2, epsilon: 0.01, iterations: 100, normalize: 'none', actionCount: 2 };
 
+/** Pushes trajectories through the sharing stream; returns what reached the buffers, with its solve. */
+const share = (trajectories: readonly Trajectory[], recent = 3, seed = 1) => {
+  const out: { t: Trajectory; converged: boolean }[] = [];
+  const stream = otSharingStream({ ...OPTIONS, recent }, Rng.fromSeed(seed), (t, solve) => out.push({ t, converged: solve.converged }));
+  for (const t of trajectories) stream.push(t);
+  return { out, unpaired: stream.end() };
+};
+
 test('proxy reward against a one-step partner: σ where the partner is, σ·e^{−β} where the cost is the max', () => {
   // B has one step, so the plan sends each of A's 2 rows (mass ½) to it. Costs 0 and d, divided by
   // their max d: [0, 1]; scaled by T = 2: c = [0, 1]. Proxy = σ·exp(−β·c) = [σ, σ·e^{−β}].
+  const b = trajectory('bottom', [[0, 1]]);
   const a = trajectory('top', [
     [0, 1],
     [2, 0],
   ]);
-  const b = trajectory('bottom', [[0, 1]]);
-  const aug = augmentWithOt(a, b, OPTIONS);
-  assert.ok(Math.abs(aug.proxy[0] - 0.3) < 1e-6, `${aug.proxy[0]}`);
-  assert.ok(Math.abs(aug.proxy[1] - 0.3 * Math.exp(-2)) < 1e-6, `${aug.proxy[1]}`);
-  for (let t = 0; t < a.size; t++) assert.ok(Math.abs(aug.reward[t] - (a.reward[t] + aug.proxy[t])) < 1e-7);
+  const { out } = share([b, a]);
+  const aug = out.find((x) => x.t.task === 'top')!.t;
+  const proxy = aug.rewards![OT_PROXY_COLUMN];
+  assert.ok(Math.abs(proxy[0] - 0.3) < 1e-6, `${proxy[0]}`);
+  assert.ok(Math.abs(proxy[1] - 0.3 * Math.exp(-2)) < 1e-6, `${proxy[1]}`);
+  for (let t = 0; t < a.size; t++) assert.ok(Math.abs(aug.reward[t] - (a.reward[t] + proxy[t])) < 1e-7);
   // The trajectory itself is left untouched (its env rewards are what the returns report).
   assert.deepEqual([...a.reward], [Math.fround(-0.01), Math.fround(-0.01)]);
 });
 
-test('storeTrajectory: the buffer gets env + proxy (bounded by σ) with sharing, env reward alone without', () => {
-  const recent = new RecentTrajectories(2, 3);
-  const rng = Rng.fromSeed(5);
-  const buffer = new ReplayBuffer(16, { obsDim: 3, actDim: 1, discreteActions: true });
-  const first = trajectory('top', [
-    [0, 0],
-    [1, 1],
-    [2, 1],
-  ]);
-  // No other task has finished a trajectory yet: stored with env rewards, and kept as a partner.
-  assert.equal(storeTrajectory(first, 0, buffer, { recent, rng, options: OPTIONS }), undefined);
-  const second = trajectory('bottom', [
-    [2, 1],
-    [1, 0],
-  ]);
-  const aug = storeTrajectory(second, 1, buffer, { recent, rng, options: OPTIONS });
-  assert.ok(aug);
-  const rows = buffer.gather([0, 1, 2, 3, 4], { size: 5, obsDim: 3, actDim: 1, observation: new Float32Array(15), action: new Float32Array(5), reward: new Float32Array(5), nextObservation: new Float32Array(15), done: new Float32Array(5) });
-  assert.deepEqual([...rows.reward.subarray(0, 3)], [...first.reward]);
-  for (let t = 0; t < 2; t++) {
-    assert.equal(rows.reward[3 + t], Math.fround(second.reward[t] + aug.proxy[t]));
-    assert.ok(aug.proxy[t] > 0 && aug.proxy[t] <= OPTIONS.sigma + 1e-7);
+test('sharing stream: a trajectory waits for a partner of another task; every stored one is augmented and bounded by σ', () => {
+  const top1 = trajectory('top', [[0, 1]]);
+  const top2 = trajectory('top', [[1, 0]]);
+  const bottom = trajectory('bottom', [[2, 1]]);
+  const stream: Trajectory[] = [];
+  const s = otSharingStream({ ...OPTIONS, recent: 3 }, Rng.fromSeed(3), (t) => stream.push(t));
+  s.push(top1);
+  s.push(top2);
+  assert.equal(stream.length, 0, 'no partner yet: nothing stored');
+  s.push(bottom);
+  assert.deepEqual(stream.map((t) => t.task).sort(), ['bottom', 'top', 'top']);
+  for (const t of stream) {
+    const proxy = t.rewards![OT_PROXY_COLUMN];
+    for (let i = 0; i < t.size; i++) assert.ok(proxy[i] > 0 && proxy[i] <= 0.3 + 1e-7);
   }
-  // (2, 1) appears in the partner: the cheapest step gets the most.
-  assert.ok(aug.proxy[0] > aug.proxy[1]);
-  const plain = new ReplayBuffer(4, { obsDim: 3, actDim: 1, discreteActions: true });
-  assert.equal(storeTrajectory(second, 1, plain), undefined);
-  assert.equal(plain.size, 2);
+  assert.equal(s.end(), 0);
 });
 
-test('RecentTrajectories: partners come from other tasks only, the oldest is evicted', () => {
-  const recent = new RecentTrajectories(3, 2);
-  const rng = Rng.fromSeed(1);
-  assert.equal(recent.partner(0, rng), undefined);
-  const t0 = trajectory('a', [[0, 0]]);
-  recent.add(0, t0);
-  assert.equal(recent.partner(0, rng), undefined);
-  const ones = [0, 1, 2].map((k) => trajectory('b', [[k, 0]]));
-  for (const t of ones) recent.add(1, t);
-  assert.equal(recent.othersCount(0), 2);
-  const seen = new Set<Trajectory>();
-  for (let k = 0; k < 50; k++) seen.add(recent.partner(0, rng)!);
-  assert.deepEqual(new Set([ones[1], ones[2]]), seen);
-  for (let k = 0; k < 50; k++) assert.equal(recent.partner(1, rng), t0);
+test('sharing stream: one task alone never finds a partner, and says so', () => {
+  const { out, unpaired } = share([trajectory('top', [[0, 1]]), trajectory('top', [[1, 1]])]);
+  assert.equal(out.length, 0);
+  assert.equal(unpaired, 2);
 });
 
 test('CellAverage: mean per cell, NaN where nothing was added', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { binnedCurve, curveBand, finalReturn, pooledCellMeans, roundMeans, stepsToThreshold } from '../../src/jobs/ot-curves.ts';
+import { binnedCurve, curveBand, finalReturn, pooledCellMeans, roundMeans, stepsToThreshold } from '../../src/metrics/learning-curves.ts';
 
 // Two tasks, four rounds ending at 30, 55, 90 and 130 steps; budget 120 on a 4-point grid (30, 60, 90, 120).
 const run = {

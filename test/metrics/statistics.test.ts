@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { logGamma, mean, regularizedIncompleteBeta, sampleStd, studentTCdf, studentTQuantile, summarize, summarizeSeeds } from '../../src/algos/evaluation.ts';
+import { logGamma, mean, regularizedIncompleteBeta, sampleStd, studentTCdf, studentTQuantile, summarize, summarizeSeeds } from '../../src/metrics/statistics.ts';
 
 const close = (a: number, b: number, tol: number, what = ''): void => assert.ok(Math.abs(a - b) <= tol, `${what} ${a} vs ${b}`);
 

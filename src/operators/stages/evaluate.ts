@@ -4,7 +4,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { PositiveInt, section, withDefault } from '../../core/codecs.ts';
 import { DistilleryFailure } from '../../core/errors.ts';
 import { result } from '../../core/events.ts';
-import { summarize, type Summary } from '../../algos/evaluation.ts';
+import { summarize, type Summary } from '../../metrics/statistics.ts';
 import type { Env } from '../../envs/types.ts';
 import { episodeReturns, loadActor, loadStudentActor } from '../../jobs/evaluate.ts';
 import type { RunContext } from '../context.ts';

@@ -5,3 +5,4 @@ export * from './train-teacher.ts';
 export * from './distill.ts';
 export * from './train-naive-mt.ts';
 export * from './evaluate.ts';
+export * from './train-distral.ts';

@@ -7,7 +7,7 @@ import { trainTeacherJobRef } from '../../jobs/refs.ts';
 import type { RunContext } from '../context.ts';
 import { jobStage } from '../job-stage.ts';
 
-export const TeacherAlgo = oneOf(['pbrl', 'td3bc'] as const, 'TeacherAlgo');
+export const TeacherAlgoCodec = oneOf(['pbrl', 'td3bc'] as const, 'TeacherAlgo');
 
 /**
  * Offline teacher training. The thesis' teacher is PBRL; at the laptop budget (3000 updates) PBRL
@@ -18,7 +18,7 @@ export const TeacherAlgo = oneOf(['pbrl', 'td3bc'] as const, 'TeacherAlgo');
  */
 export const TeacherParams = section(
   {
-    algo: withDefault(TeacherAlgo, 'td3bc', 'offline RL algorithm: pbrl (the thesis) or td3bc'),
+    algo: withDefault(TeacherAlgoCodec, 'td3bc', 'offline RL algorithm: pbrl (the thesis) or td3bc'),
     steps: withDefault(PositiveInt, 3000, 'gradient updates (thesis: 1M)'),
     hidden: withDefault(LayerWidths, [64, 64], 'actor and critic hidden widths (thesis: [256, 256])'),
     batchSize: withDefault(PositiveInt, 256, 'transitions per update (thesis: 1024)'),
