@@ -56,7 +56,7 @@ const heavy = /@tensorflow|onnxruntime|mujoco-js|apache-arrow/;
 for (const mode of ['default', 'source'] as const) {
   const env: Record<string, string> = mode === 'source' ? { DISTILLERY_SOURCE: '1' } : {};
   for (const args of [['--help'], ['envs'], ['--version']]) {
-    test(`${args.join(' ')} (${mode === 'source' ? 'TypeScript sources' : 'as installed'}) loads neither tfjs, ORT, MuJoCo nor Arrow`, () => {
+    test(`${args.join(' ')} (${mode === 'source' ? 'sources forced' : 'dist/ when built'}) loads neither tfjs, ORT, MuJoCo nor Arrow`, () => {
       const r = loadedModules(args, env);
       assert.equal(r.code, 0, r.stderr);
       assert.ok(r.modules.some((m) => /distillery\.mjs$/.test(m)), 'the trace saw the bin');
