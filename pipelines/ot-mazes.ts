@@ -201,7 +201,7 @@ export default definePipeline({
 /** One method's multi-task run on one maze and seed (a worker job), its reports sent to the run. */
 const trainRun = (s: JobSpec, ctx: PipelineContext): Observable<Finished['run']> => {
   const display = { id: `${s.env}/${s.method}/${s.seed}`, label: `${s.method} ${s.env} seed ${s.seed}`, tags: { env: s.env, method: s.method, seed: String(s.seed) } };
-  return s.method === 'distral' ? runJob(otDistralJobRef, s.input).pipe(reportJob(ctx, display)) : runJob(trainOtSacJobRef, s.input).pipe(reportJob(ctx, display));
+  return s.method === 'distral' ? runJob(otDistralJobRef, s.input, { thread: ctx.jobThread ?? 'worker' }).pipe(reportJob(ctx, display)) : runJob(trainOtSacJobRef, s.input, { thread: ctx.jobThread ?? 'worker' }).pipe(reportJob(ctx, display));
 };
 
 const fmt3 = (x: number | null): number | null => (x === null || !Number.isFinite(x) ? null : Math.round(x * 1000) / 1000);

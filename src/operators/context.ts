@@ -22,6 +22,8 @@ export interface RunContext {
    * this thread got (recorded in results.json as run.backend).
    */
   readonly backend: { readonly preference: BackendPreference; readonly name: string };
+  /** Where jobs run: worker threads (default), or this thread (tests, debugging, profiling). */
+  readonly jobThread?: 'worker' | 'main';
   /** Sends telemetry to the run: `ctx.emit(result('returns.left', r))`. */
   readonly emit: (event: PipelineEvent) => void;
 }

@@ -47,10 +47,10 @@ export interface JobStageOptions<V, I, O, R> extends RunJobOptions {
  *   source:  --a--b----------|
  *   stage:   ---------A--B---|      A = output(a, job(input(a)))
  */
-export const jobStage = <V, I, O, R>(ctx: Pick<RunContext, 'emit'>, o: JobStageOptions<V, I, O, R>): OperatorFunction<V, R> =>
+export const jobStage = <V, I, O, R>(ctx: Pick<RunContext, 'emit' | 'jobThread'>, o: JobStageOptions<V, I, O, R>): OperatorFunction<V, R> =>
   mergeMap(
     (v: V) =>
-      runJob(o.job, o.input(v), o.thread ? { thread: o.thread } : {}).pipe(
+      runJob(o.job, o.input(v), { thread: o.thread ?? ctx.jobThread ?? 'worker' }).pipe(
         reportJob<O>(ctx, o.display(v)),
         map((out) => o.output(v, out)),
       ),

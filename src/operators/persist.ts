@@ -1,5 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { TransitionBatch } from '../core/batch.ts';
+import { trackCleanup } from '../core/cleanup.ts';
 import { DistilleryFailure, errorOf } from '../core/errors.ts';
 import { openDatasetWriter, type DatasetMetadata, type DatasetWriter } from '../data/index.ts';
 
@@ -46,7 +47,7 @@ export const persist =
       };
       const failed = (err: unknown): void => {
         finished = true;
-        void writer?.abort();
+        if (writer) trackCleanup(writer.abort());
         subscriber.error(err instanceof DistilleryFailure ? err : new DistilleryFailure(errorOf(err)));
       };
 
@@ -91,7 +92,8 @@ export const persist =
         sub.unsubscribe();
         if (!finished) {
           finished = true;
-          void chain.then(() => writer?.abort());
+          // The runner awaits this before it reports the run: no .tmp outlives an interrupted run.
+          trackCleanup(chain.then(() => writer?.abort()));
         }
       };
     });

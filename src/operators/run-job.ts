@@ -29,19 +29,31 @@ export const loadJob = async <I, O>(module: string): Promise<Job<I, O>> => {
   return job as Job<I, O>;
 };
 
+/** Thrown into a job running in this thread at its next report once its subscriber has gone. */
+class JobCancelled extends Error {}
+
 const runInThisThread = <I, O>(ref: JobRef<I, O>, input: I): Observable<JobMessage<O>> =>
   new Observable<JobMessage<O>>((subscriber) => {
     let cancelled = false;
-    void (async () => {
+    const run = (async () => {
       const job = await loadJob<I, O>(ref.module);
-      const output = await job(input, { report: (event) => !cancelled && subscriber.next({ type: 'event', event }) });
+      const output = await job(input, {
+        report: (event) => {
+          // A job reports often: its next report after unsubscription unwinds it (its finally blocks run).
+          if (cancelled) throw new JobCancelled('cancelled');
+          subscriber.next({ type: 'event', event });
+        },
+      });
       if (!cancelled) {
         subscriber.next({ type: 'done', output });
         subscriber.complete();
       }
-    })().catch((e: unknown) => subscriber.error(e instanceof DistilleryFailure ? e : new DistilleryFailure(errorOf(e))));
+    })().catch((e: unknown) => {
+      if (!cancelled) subscriber.error(e instanceof DistilleryFailure ? e : new DistilleryFailure(errorOf(e)));
+    });
     return () => {
       cancelled = true;
+      trackCleanup(run);
     };
   });
 

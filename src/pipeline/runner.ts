@@ -28,6 +28,10 @@ export interface RunOptions {
   readonly runInfo?: Readonly<Record<string, unknown>>;
   /** tfjs backend to use (default auto: tfjs-node, else WASM, else CPU). */
   readonly backend?: BackendPreference;
+  /** Run jobs in worker threads (default) or in this thread (tests, debugging). */
+  readonly jobThread?: 'worker' | 'main';
+  /** Sees every telemetry event (after the runner recorded it): a custom display, a test probe. */
+  readonly onEvent?: (event: PipelineEvent) => void;
   /** Stops the run cleanly when aborted (the CLI wires SIGINT to it). */
   readonly signal?: AbortSignal;
   readonly now?: () => Date;
@@ -160,6 +164,7 @@ const runInDir = async <P>(pipeline: Pipeline<P>, params: P, options: RunOptions
         if (e.done >= e.total) writeLog(`done ${e.label} ${e.done}/${e.total}`);
         break;
     }
+    options.onEvent?.(e);
   };
   const ctx: PipelineContext = {
     rng: Rng.fromSeed(seed),
@@ -168,6 +173,7 @@ const runInDir = async <P>(pipeline: Pipeline<P>, params: P, options: RunOptions
     datasetsDir: join(runDir, 'datasets'),
     pipeline: pipeline.name,
     backend: { preference, name: setup.backend },
+    ...(options.jobThread ? { jobThread: options.jobThread } : {}),
     emit: onEvent,
   };
   renderer.line(`run ${pipeline.name} (seed ${seed}) → ${runDir}`);

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
-import { concat, map, of, throwError } from 'rxjs';
+import { defer, of, tap, throwError } from 'rxjs';
 import { PositiveInt, withDefault } from '../../src/core/codecs.ts';
 import { DistilleryFailure, distilleryError } from '../../src/core/errors.ts';
 import { definePipeline, metric, progress, result, table, runPipeline, ProgressRenderer } from '../../src/pipeline/index.ts';
@@ -22,12 +22,14 @@ const counting = definePipeline({
   description: 'test pipeline',
   params: t.type({ n: withDefault(PositiveInt, 3) }),
   graph: (p, ctx) =>
-    concat(
-      of(progress('count', 'counting', 0, p.n)),
-      of(...Array.from({ length: p.n }, (_, i) => metric('draw', i, ctx.rng.split('draws').uniform()))),
-      of(result('answer.value', ctx.rng.split('answer').int(1000)), table('T', ['a', 'b'], [['x', 1.5]])),
-      of(progress('count', 'counting', p.n, p.n)),
-    ),
+    defer(() => {
+      ctx.emit(progress('count', 'counting', 0, p.n));
+      for (let i = 0; i < p.n; i++) ctx.emit(metric('draw', i, ctx.rng.split('draws').uniform()));
+      ctx.emit(result('answer.value', ctx.rng.split('answer').int(1000)));
+      ctx.emit(table('T', ['a', 'b'], [['x', 1.5]]));
+      ctx.emit(progress('count', 'counting', p.n, p.n));
+      return of(p.n);
+    }),
 });
 
 test('results, metrics and params are recorded; results depend only on the seed', async () => {
@@ -39,9 +41,15 @@ test('results, metrics and params are recorded; results depend only on the seed'
   const rb = JSON.parse(readFileSync(join(tmp, 'b', 'results.json'), 'utf8'));
   assert.equal(ra.answer.value, rb.answer.value);
   assert.deepEqual(ra.tables, [{ title: 'T', columns: ['a', 'b'], rows: [['x', 1.5]] }]);
-  const metrics = readFileSync(join(tmp, 'a', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.equal(metrics.length, 5);
-  assert.deepEqual(metrics, readFileSync(join(tmp, 'b', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)));
+  // Metrics carry the wall-clock time they were recorded at; everything else depends on the seed only.
+  const metricsOf = (dir: string) =>
+    readFileSync(join(tmp, dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { time: string })
+      .map(({ time, ...m }) => (assert.ok(!Number.isNaN(Date.parse(time))), m));
+  assert.equal(metricsOf('a').length, 5);
+  assert.deepEqual(metricsOf('a'), metricsOf('b'));
   assert.match(io.out(), /T\na\s+b/);
 });
 
@@ -59,8 +67,9 @@ test('a failing graph gives a Left and results.json says failed', async () => {
   assert.equal(JSON.parse(readFileSync(join(tmp, 'f', 'results.json'), 'utf8')).run.status, 'failed');
 });
 
-test('an abort stops the graph cleanly, and an interrupted persist leaves no dataset behind', async () => {
+test('an abort stops the graph cleanly: when the runner says interrupted, the unfinished dataset and its .tmp are gone', async () => {
   const path = join(tmp, 'i', 'datasets', 'never.arrow');
+  const controller = new AbortController();
   const endless = definePipeline({
     name: 'endless',
     description: '',
@@ -78,22 +87,56 @@ test('an abort stops the graph cleanly, and an interrupted persist leaves no dat
         actionSpace: env.right.actionSpace,
         pipeline: 'endless',
       });
+      let batches = 0;
       return rollouts(env.right, uniformRandom(env.right.actionSpace), { transitions: 1e9, rng: ctx.rng, batchSize: 256 }).pipe(
         persist(path, metadata),
-        map((b) => progress('x', 'x', b.size, 1e9)),
+        // Abort once three batches are written (the .tmp file exists): no timing involved.
+        tap(() => ++batches === 3 && controller.abort()),
       );
     },
   });
-  const controller = new AbortController();
-  setTimeout(() => controller.abort(), 300);
   const io = captureIO();
   const r = await runPipeline(endless, { out: join(tmp, 'i'), stdout: io.stdout, stderr: io.stderr, signal: controller.signal });
   assert.ok(E.isRight(r));
   assert.equal(r.right.status, 'interrupted');
-  await new Promise((resolve) => setTimeout(resolve, 100));
   assert.equal(existsSync(path), false);
-  assert.deepEqual(readdirSync(join(tmp, 'i', 'datasets')).filter((f) => !f.endsWith('.tmp')), []);
+  assert.deepEqual(readdirSync(join(tmp, 'i', 'datasets')), []);
   assert.equal(JSON.parse(readFileSync(join(tmp, 'i', 'results.json'), 'utf8')).run.status, 'interrupted');
+});
+
+test('a second run on the same --out is refused while the first holds it; a non-run directory is refused', async () => {
+  const dir = join(tmp, 'locked');
+  let inner: E.Either<unknown, unknown> | undefined;
+  const outer = definePipeline({
+    name: 'outer',
+    description: '',
+    params: t.type({}),
+    graph: () => defer(async () => (inner = await runPipeline(counting, { out: dir, stdout: captureIO().stdout, stderr: captureIO().stderr }))),
+  });
+  const r = await runPipeline(outer, { out: dir, stdout: captureIO().stdout, stderr: captureIO().stderr });
+  assert.ok(E.isRight(r));
+  assert.ok(inner && E.isLeft(inner));
+  assert.match((inner.left as { message: string }).message, /another run \(pid \d+\) is using this directory/);
+  const notARun = join(tmp, 'not-a-run');
+  mkdirSync(notARun);
+  writeFileSync(join(notARun, 'thesis.tex'), '');
+  const refused = await runPipeline(counting, { out: notARun, stdout: captureIO().stdout, stderr: captureIO().stderr });
+  assert.ok(E.isLeft(refused));
+  assert.match(refused.left.message, /not a run directory/);
+  assert.deepEqual(readdirSync(notARun), ['thesis.tex']);
+});
+
+test('a result key cannot reach Object.prototype', async () => {
+  const sneaky = definePipeline({
+    name: 'sneaky',
+    description: '',
+    params: t.type({}),
+    graph: (_p, ctx) => defer(() => (ctx.emit(result('__proto__.polluted', true)), of(0))),
+  });
+  const r = await runPipeline(sneaky, { out: join(tmp, 'sneaky'), stdout: captureIO().stdout, stderr: captureIO().stderr });
+  assert.ok(E.isRight(r));
+  assert.equal(({} as { polluted?: boolean }).polluted, undefined);
+  assert.deepEqual(JSON.parse(readFileSync(join(tmp, 'sneaky', 'results.json'), 'utf8')).___proto__.polluted, true);
 });
 
 test('plain progress prints a line per 10% at most', () => {
