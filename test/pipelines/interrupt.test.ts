@@ -33,13 +33,23 @@ const interruptAt = async (stage: string, jobThread: 'main' | 'worker') => {
   return r;
 };
 
+/** What the interrupted stage would have finished: none of it may exist. */
+const unfinished: Record<string, (files: string[]) => string[]> = {
+  'behavior/': (fs) => fs.filter((f) => /behavior\/\w+\/(expert|medium)\//.test(f)),
+  'data/': (fs) => fs.filter((f) => /datasets\/.*-expert\.arrow/.test(f)),
+  'teacher/': (fs) => fs.filter((f) => /teachers\//.test(f)),
+  student: (fs) => fs.filter((f) => /student\//.test(f)),
+};
+
 for (const stage of ['behavior/', 'data/', 'teacher/', 'student'])
   test(`mop interrupted in its ${stage.replace('/', '')} stage stops every stage (jobs in this thread)`, async () => {
     const r = await interruptAt(stage, 'main');
-    if (stage === 'behavior/' || stage === 'data/') assert.equal(r.results.returns, undefined);
+    assert.deepEqual(unfinished[stage](snapshot(r.dir)), [], `${stage}: the interrupted stage finished anyway`);
+    assert.equal(r.results.returns, undefined);
   });
 
 test('mop interrupted while teachers train in worker threads: the workers stop, nothing is written afterwards', async () => {
   const r = await interruptAt('teacher/', 'worker');
+  assert.deepEqual(unfinished['teacher/'](snapshot(r.dir)), []);
   assert.equal(r.results.returns, undefined);
 });
