@@ -4,10 +4,10 @@ import { decode } from '../core/codecs.ts';
 import { distilleryError, errorOf, toDistilleryError, type DistilleryError } from '../core/errors.ts';
 import type { Env, EnvConfig, MultiTaskEnv, RewardFn } from './types.ts';
 import { fig61 } from './grid/fig61.ts';
-import { twoRoom } from './grid/twoRoom.ts';
+import { twoRoom } from './grid/two-room.ts';
 import { zigzag } from './grid/zigzag.ts';
 import { separated } from './grid/separated.ts';
-import { pointMassMaze } from './pointmass/pointmassEnv.ts';
+import { pointMassMaze } from './pointmass/pointmass-env.ts';
 import { walkerEnv } from './walker/index.ts';
 
 const ENVS: readonly MultiTaskEnv[] = [fig61, twoRoom, zigzag, separated, pointMassMaze, walkerEnv];

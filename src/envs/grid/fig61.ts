@@ -1,6 +1,6 @@
 import { parseLayout } from './layout.ts';
 import { FOUR_MOVES } from './moves.ts';
-import { makeGridFamily } from './gridEnv.ts';
+import { makeGridFamily } from './grid-env.ts';
 
 /**
  * The thesis' Figure 6.1 toy: a 4×4 grid, start top-left, 4 moves, reward 1 on reaching the

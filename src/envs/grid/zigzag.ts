@@ -1,6 +1,6 @@
 import { parseLayout } from './layout.ts';
 import { EIGHT_MOVES } from './moves.ts';
-import { makeGridFamily } from './gridEnv.ts';
+import { makeGridFamily } from './grid-env.ts';
 
 /**
  * "Zig-zag" maze in the style of the OT-reward paper's grid worlds (its layout is not

@@ -6,9 +6,9 @@ import { distilleryError, type DistilleryError } from '../../core/errors.ts';
 import type { Policy } from '../types.ts';
 import { strictConfig } from '../config.ts';
 import { getEnv } from '../registry.ts';
-import { uniformRandom } from './uniformRandom.ts';
-import { epsilonShortestPath } from './epsilonShortestPath.ts';
-import { waypointController } from './waypointController.ts';
+import { uniformRandom } from './uniform-random.ts';
+import { epsilonShortestPath } from './epsilon-shortest-path.ts';
+import { waypointController } from './waypoint-controller.ts';
 
 export const BEHAVIOR_NAMES = ['random', 'expert', 'medium'] as const;
 export type BehaviorName = (typeof BEHAVIOR_NAMES)[number];

@@ -1,4 +1,4 @@
-export { walkerEnv, WalkerEnv, walkerConfigCodec, walkerStateFromJson, type WalkerConfig, type WalkerFamily } from './walkerEnv.ts';
+export { walkerEnv, WalkerEnv, walkerConfigCodec, walkerStateFromJson, type WalkerConfig, type WalkerFamily } from './walker-env.ts';
 export { WALKER_XML, WALKER_BODIES, WALKER_JOINTS, WALKER_ACTUATORS, CONTROL_TIMESTEP, DEFAULT_EPISODE_STEPS } from './model.ts';
 export { WALKER_TASKS, STAND_HEIGHT, WALK_SPEED, RUN_SPEED, SPIN_SPEED, standReward, moveReward, flipReward, taskReward, type WalkerTask, type WalkerFeatures } from './rewards.ts';
 export { tolerance, sigmoidAt, type Sigmoid, type ToleranceOptions } from './tolerance.ts';

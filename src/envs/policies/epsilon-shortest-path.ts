@@ -1,6 +1,6 @@
 import { fail } from '../../core/errors.ts';
 import type { Env, Policy } from '../types.ts';
-import { GridEnv } from '../grid/gridEnv.ts';
+import { GridEnv } from '../grid/grid-env.ts';
 
 const gridEnvOf = (env: Env | undefined): GridEnv =>
   env instanceof GridEnv ? env : fail('invalid-input', `epsilonShortestPath: needs the grid env it acts in, got ${env ? env.id : 'none'}`);

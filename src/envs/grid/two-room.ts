@@ -1,6 +1,6 @@
 import { parseLayout } from './layout.ts';
 import { FIVE_MOVES } from './moves.ts';
-import { makeGridFamily } from './gridEnv.ts';
+import { makeGridFamily } from './grid-env.ts';
 
 /**
  * Distral's two-room grid world (Teh et al. 2017; FACTS.md): two 5×5 rooms joined by a corridor

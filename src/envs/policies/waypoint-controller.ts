@@ -1,6 +1,6 @@
 import { fail } from '../../core/errors.ts';
 import type { Env, Policy } from '../types.ts';
-import { PointMassEnv } from '../pointmass/pointmassEnv.ts';
+import { PointMassEnv } from '../pointmass/pointmass-env.ts';
 import { segmentClear } from '../pointmass/maze.ts';
 
 export interface WaypointControllerOptions {
