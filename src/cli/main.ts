@@ -86,11 +86,21 @@ export const main = async (argv: readonly string[], io: CommandIO = defaultIO())
     return r.right;
   } catch (e) {
     const { errorOf } = await import('../core/errors.ts');
-    const err = errorOf(e);
+    const err = failureOf(e) ?? errorOf(e);
     io.stderr.write(`distillery ${name}: ${err.message}\n`);
     if (process.env.DISTILLERY_DEBUG && e instanceof Error) io.stderr.write(`${e.stack}\n`);
     return err.code === 'internal' ? 70 : 1; // a DistilleryFailure about user input is not a bug
   }
 };
+
+/**
+ * A thrown DistilleryFailure, recognised by name rather than instanceof: in the bundled CLI
+ * (dist/cli/, see bin/build.mjs) `run`, `pipelines` and `bench` load the unbundled modules, whose
+ * DistilleryFailure is another class object than the bundle's.
+ */
+const failureOf = (e: unknown): DistilleryError | undefined =>
+  e instanceof Error && e.name === 'DistilleryFailure' && typeof (e as { error?: unknown }).error === 'object'
+    ? (e as unknown as { error: DistilleryError }).error
+    : undefined;
 
 const defaultIO = (): CommandIO => ({ stdout: process.stdout, stderr: process.stderr });

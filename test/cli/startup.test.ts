@@ -6,9 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { main } from '../../src/cli/main.ts';
 import { staticDescription } from '../../src/cli/commands/pipelines.ts';
@@ -48,7 +48,17 @@ const loadedModules = (args: readonly string[], env: Record<string, string> = {}
     env: { ...process.env, NODE_OPTIONS: '', DISTILLERY_DEBUG: '', ...env, MODULE_TRACE: trace },
     encoding: 'utf8',
   });
-  return { code: r.status, modules: readFileSync(trace, 'utf8').split('\n').filter(Boolean), stderr: r.stderr };
+  const loaded = readFileSync(trace, 'utf8').split('\n').filter(Boolean);
+  return { code: r.status, modules: loaded.flatMap(bundledInputs), stderr: r.stderr };
+};
+
+/** A chunk of the bundled CLI (dist/cli/) stands for the modules bundled into it (esbuild's metafile). */
+const bundledInputs = (loaded: string): string[] => {
+  const file = loaded.startsWith('file:') ? fileURLToPath(loaded) : loaded;
+  const rel = relative(root, file).split(sep).join('/');
+  if (!/^dist\/cli\/.*\.js$/.test(rel)) return [loaded];
+  const meta = JSON.parse(readFileSync(join(root, 'dist', 'cli', 'metafile.json'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> };
+  return [loaded, ...Object.keys(meta.outputs[rel]?.inputs ?? {})];
 };
 
 const heavy = /@tensorflow|onnxruntime|mujoco-js|apache-arrow/;
@@ -61,6 +71,8 @@ for (const mode of ['default', 'source'] as const) {
       assert.equal(r.code, 0, r.stderr);
       assert.ok(r.modules.some((m) => /distillery\.mjs$/.test(m)), 'the trace saw the bin');
       assert.deepEqual(r.modules.filter((m) => heavy.test(m)), []);
+      const ownDist = [pathToFileURL(join(root, 'dist')).href + '/', join(root, 'dist') + sep];
+      if (mode === 'source') assert.deepEqual(r.modules.filter((m) => ownDist.some((d) => m.startsWith(d))), [], 'DISTILLERY_SOURCE=1 runs no compiled code');
     });
   }
 }
@@ -69,6 +81,27 @@ test('inspect loads Arrow but not tfjs', () => {
   const r = loadedModules(['inspect', join(dir, 'missing.arrow')]);
   assert.equal(r.code, 1);
   assert.deepEqual(r.modules.filter((m) => /@tensorflow|onnxruntime|mujoco-js/.test(m)), []);
+});
+
+test('the trace sees tfjs when a command loads it (so the checks above can fail)', () => {
+  // A do-nothing pipeline: the runner still selects a tfjs backend. Inside the package, so that
+  // io-ts and rxjs resolve; .scratch*/ is git-ignored.
+  const scratch = mkdtempSync(join(root, '.scratch-startup-'));
+  try {
+    const file = join(scratch, 'probe.mjs');
+    writeFileSync(
+      file,
+      `import * as t from 'io-ts';
+import { EMPTY } from 'rxjs';
+export default { _tag: 'Pipeline', name: 'probe', description: 'probe', params: t.type({}), graph: () => EMPTY };
+`,
+    );
+    const r = loadedModules(['run', file, '--out', join(dir, 'probe-run'), '--backend', 'cpu', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.modules.some((m) => m.includes('@tensorflow/tfjs')), 'tfjs in the trace');
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 });
 
 test('--version prints the version of package.json', async () => {
