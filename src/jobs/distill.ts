@@ -9,7 +9,7 @@ import type { JobContext } from '../core/job.ts';
 import { Rng } from '../core/rng.ts';
 import { Distiller, networkTeacher, type DistillLossKind, type Teacher } from '../algos/distillation/index.ts';
 import { weightsUnder } from '../algos/learner.ts';
-import { Mlp, MlpEnsemble, Student, saveNetwork, studentSpec, type BackendPreference, type StudentHead, type TaskEncoding } from '../nn/index.ts';
+import { Mlp, MlpEnsemble, StateNormalizer, Student, saveNetwork, studentSpec, type BackendPreference, type StudentHead, type TaskEncoding } from '../nn/index.ts';
 import { progressEvery, readAllBatches, ticker, useBackend } from './common.ts';
 import { actorSpecOf, criticSpecOf, loadPolicyModel, type PolicyModel } from './policy-model.ts';
 
@@ -163,19 +163,17 @@ export const teacherOf = (model: PolicyModel): { teacher: Teacher; dispose(): vo
     actor.dispose();
     critics?.dispose();
   };
-  if (!a.stateNorm) return { teacher: base, dispose };
-  const mean = tf.tensor1d(model.weights.find((w) => w.name === 'stateNorm/mean')!.data);
-  const invStd = tf.tensor1d(model.weights.find((w) => w.name === 'stateNorm/std')!.data.map((s) => 1 / s));
-  const norm = (s: tf.Tensor2D): tf.Tensor2D => tf.mul(tf.sub(s, mean), invStd);
+  const norm = a.stateNorm ? StateNormalizer.fromWeights(model.weights) : undefined;
+  if (!norm) return { teacher: base, dispose };
+  const q = base.q;
   return {
     teacher: {
-      act: (s) => tf.tidy(() => base.act(norm(s))),
-      ...(base.q ? { q: (s: tf.Tensor2D, act: tf.Tensor2D) => base.q!(norm(s), act) } : {}),
+      act: (s) => tf.tidy(() => base.act(norm.apply(s))),
+      ...(q ? { q: (s: tf.Tensor2D, act: tf.Tensor2D) => q(norm.apply(s), act) } : {}),
     },
     dispose: () => {
       dispose();
-      mean.dispose();
-      invStd.dispose();
+      norm.dispose();
     },
   };
 };

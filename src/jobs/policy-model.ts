@@ -10,7 +10,7 @@ import { pipe } from 'fp-ts/lib/function.js';
 import { PositiveInt, decode } from '../core/codecs.ts';
 import type { DistilleryError } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
-import { loadCheckpoint, saveCheckpoint, type NamedWeight } from '../nn/index.ts';
+import { loadCheckpoint, saveCheckpoint, StateNormalizer, type NamedWeight } from '../nn/index.ts';
 import { JsMlp } from '../nn/js-mlp.ts';
 import { mlpSpec, type MlpSpec } from '../nn/mlp.ts';
 import type { Policy } from '../envs/types.ts';
@@ -59,14 +59,10 @@ export const loadPolicyModel = (dir: string): TE.TaskEither<DistilleryError, Pol
 export const jsActor = (model: PolicyModel): ((obs: ArrayLike<number>) => Float32Array) => {
   const a = model.architecture;
   const net = JsMlp.fromWeights(actorSpecOf(a), model.weights, 'actor/');
-  if (!a.stateNorm) return (obs) => net.forward1(obs);
-  const mean = model.weights.find((w) => w.name === 'stateNorm/mean')!.data;
-  const std = model.weights.find((w) => w.name === 'stateNorm/std')!.data;
+  const norm = a.stateNorm ? StateNormalizer.fromWeights(model.weights) : undefined;
+  if (!norm) return (obs) => net.forward1(obs);
   const x = new Float32Array(a.obsDim);
-  return (obs) => {
-    for (let k = 0; k < a.obsDim; k++) x[k] = (obs[k] - mean[k]) / std[k];
-    return net.forward1(x);
-  };
+  return (obs) => net.forward1(norm.normalizeInto(obs, x));
 };
 
 /**

@@ -9,3 +9,4 @@ export * from './gaussian.ts';
 export * from './student.ts';
 export * from './checkpoint.ts';
 export * from './js-mlp.ts';
+export * from './state-normalizer.ts';

@@ -3,6 +3,7 @@ import * as t from 'io-ts';
 import { PositiveInt, PositiveNumber, Probability, withDefault } from '../../core/codecs.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { NamedWeight } from '../../nn/mlp.ts';
+import { StateNormalizer } from '../../nn/state-normalizer.ts';
 import type { BatchTensors } from '../actor-critic.ts';
 import { offlineLearner, type OfflineLearner } from '../learner.ts';
 import type { ReplayBuffer, StateStatistics } from '../replay-buffer.ts';
@@ -58,9 +59,7 @@ export const td3bcLambda = (q: ArrayLike<number>, alpha: number): number => {
  */
 export class Td3Bc extends Td3 {
   readonly bcHyper: Td3BcHyper;
-  readonly norm: StateStatistics;
-  private readonly normMean: tf.Tensor1D;
-  private readonly normInvStd: tf.Tensor1D;
+  readonly norm: StateNormalizer;
   private lastLambda = NaN;
 
   constructor(dims: ContinuousDims, hyper: Partial<Td3BcHyper>, norm: StateStatistics | undefined, rng: Rng) {
@@ -73,9 +72,7 @@ export class Td3Bc extends Td3 {
       mean.set(norm.mean);
       for (let k = 0; k < dims.obsDim; k++) std[k] = norm.std[k] + h.normEps;
     }
-    this.norm = { mean, std };
-    this.normMean = tf.tensor1d(mean);
-    this.normInvStd = tf.tensor1d(std.map((s) => 1 / s));
+    this.norm = new StateNormalizer(mean, std);
   }
 
   /** λ of the last actor update. */
@@ -84,7 +81,7 @@ export class Td3Bc extends Td3 {
   }
 
   protected override prepareStates(s: tf.Tensor2D): tf.Tensor2D {
-    return tf.mul(tf.sub(s, this.normMean), this.normInvStd);
+    return this.norm.apply(s);
   }
 
   protected override actorObjective(q1: tf.Tensor1D, dq1da: tf.Tensor2D, a: tf.Tensor2D, b: BatchTensors): ActorObjective {
@@ -98,25 +95,16 @@ export class Td3Bc extends Td3 {
   }
 
   override act(states: Float32Array, n: number): Float32Array {
-    const d = this.dims.obsDim;
-    const x = new Float32Array(states.length);
-    for (let i = 0; i < n; i++) for (let k = 0; k < d; k++) x[i * d + k] = (states[i * d + k] - this.norm.mean[k]) / this.norm.std[k];
-    return super.act(x, n);
+    return super.act(this.norm.normalizeInto(states, new Float32Array(states.length), n), n);
   }
 
   override weights(): NamedWeight[] {
-    const d = this.dims.obsDim;
-    return [
-      ...super.weights(),
-      { name: 'stateNorm/mean', shape: [d], data: this.norm.mean.slice() },
-      { name: 'stateNorm/std', shape: [d], data: this.norm.std.slice() },
-    ];
+    return [...super.weights(), ...this.norm.weights()];
   }
 
   override dispose(): void {
     super.dispose();
-    this.normMean.dispose();
-    this.normInvStd.dispose();
+    this.norm.dispose();
   }
 }
 
