@@ -1,7 +1,8 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import * as E from 'fp-ts/lib/Either.js';
 import type { TransitionBatch } from '../core/batch.ts';
-import { DistilleryFailure } from '../core/errors.ts';
+import { DistilleryFailure, distilleryError } from '../core/errors.ts';
+import type { JobContext } from '../core/job.ts';
 import { openDatasetReader } from '../data/index.ts';
 import { selectBackend, type BackendPreference } from '../nn/index.ts';
 
@@ -44,3 +45,34 @@ export const ticker = (ms = 100): (() => Promise<void>) => {
 
 /** Reports progress about `points` times over `total` steps. */
 export const progressEvery = (total: number, points = 50): number => Math.max(1, Math.floor(total / points));
+
+export interface TrainingLoopOptions {
+  readonly steps: number;
+  /** Report metrics every this many steps (and at the last one). */
+  readonly metricsEvery: number;
+  readonly ctx: JobContext;
+  /** Names the job in a failure message (e.g. `teacher left`). */
+  readonly what: string;
+  /** One training step; returns its metrics by full name (`teacher/criticLoss`). */
+  readonly update: (step: number) => Record<string, number>;
+}
+
+/**
+ * The loop every offline training job shares: `steps` updates, metrics every `metricsEvery`
+ * steps, progress about 50 times, a 'numeric' failure on the first non-finite metric of any step,
+ * and a yield to the event loop every 100 ms (so a job in the main thread renders and stops).
+ */
+export const trainingLoop = async (o: TrainingLoopOptions): Promise<void> => {
+  const tick = ticker();
+  const every = progressEvery(o.steps);
+  for (let step = 1; step <= o.steps; step++) {
+    const metrics = o.update(step);
+    const record = step % o.metricsEvery === 0 || step === o.steps;
+    for (const [name, value] of Object.entries(metrics)) {
+      if (!Number.isFinite(value)) throw new DistilleryFailure(distilleryError('numeric', `${o.what}: ${name} became ${value} at step ${step}`));
+      if (record) o.ctx.report({ kind: 'metric', name, step, value });
+    }
+    if (step % every === 0 || step === o.steps) o.ctx.report({ kind: 'progress', done: step, total: o.steps });
+    await tick();
+  }
+};

@@ -10,7 +10,7 @@ import { Rng } from '../core/rng.ts';
 import { Distiller, networkTeacher, type DistillLossKind, type Teacher } from '../algos/distillation/index.ts';
 import { weightsUnder } from '../algos/learner.ts';
 import { Mlp, MlpEnsemble, StateNormalizer, Student, saveNetwork, studentSpec, type BackendPreference, type StudentHead, type TaskEncoding } from '../nn/index.ts';
-import { progressEvery, readAllBatches, ticker, useBackend } from './common.ts';
+import { readAllBatches, trainingLoop, useBackend } from './common.ts';
 import { actorSpecOf, criticSpecOf, loadPolicyModel, type PolicyModel } from './policy-model.ts';
 
 export interface DistillInput {
@@ -75,28 +75,28 @@ export const distillJob = async (input: DistillInput, ctx: JobContext): Promise<
   const distiller = new Distiller(student, teachers.map((t) => t.teacher), { loss: input.loss, adam: { lr: input.lr } });
   const sampler = rng.split('states');
   const batch = new Float32Array(input.batchSize * obsDim);
-  const tick = ticker();
-  const every = progressEvery(input.steps);
   const started = Date.now();
   const finalLoss: Record<string, number> = {};
   const before = tf.memory().numTensors;
   try {
-    for (let step = 1; step <= input.steps; step++) {
-      // One step = one student update per task (round-robin), so `steps` means the same for any m.
-      for (let k = 0; k < input.tasks.length; k++) {
-        const task = distiller.nextTask();
-        fillRows(batch, states[task], obsDim, input.batchSize, sampler);
-        const loss = distiller.step(task, batch);
-        if (!Number.isFinite(loss))
-          throw new DistilleryFailure(distilleryError('numeric', `distill: loss became ${loss} at step ${step} (task ${input.tasks[task].task})`));
-        if (step % input.metricsEvery === 0 || step === input.steps) {
+    await trainingLoop({
+      steps: input.steps,
+      metricsEvery: input.metricsEvery,
+      ctx,
+      what: 'distill',
+      update: () => {
+        // One step = one student update per task (round-robin), so `steps` means the same for any m.
+        const losses: Record<string, number> = {};
+        for (let k = 0; k < input.tasks.length; k++) {
+          const task = distiller.nextTask();
+          fillRows(batch, states[task], obsDim, input.batchSize, sampler);
+          const loss = distiller.step(task, batch);
           finalLoss[input.tasks[task].task] = loss;
-          ctx.report({ kind: 'metric', name: `student/loss/${input.tasks[task].task}`, step, value: loss });
+          losses[`student/loss/${input.tasks[task].task}`] = loss;
         }
-      }
-      if (step % every === 0 || step === input.steps) ctx.report({ kind: 'progress', done: step, total: input.steps });
-      await tick();
-    }
+        return losses;
+      },
+    });
     const saved = await saveNetwork(input.checkpointDir, student)();
     if (E.isLeft(saved)) throw new DistilleryFailure(saved.left);
   } finally {

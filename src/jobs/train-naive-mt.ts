@@ -13,7 +13,7 @@ import { NaiveMtLearner, NaiveMtPbrl } from '../algos/naive-mt/index.ts';
 import type { PbrlHyper } from '../algos/pbrl/index.ts';
 import { ReplayBuffer } from '../algos/replay-buffer.ts';
 import { saveCheckpoint, saveNetwork, type BackendPreference, type TaskEncoding } from '../nn/index.ts';
-import { progressEvery, readAllBatches, ticker, useBackend } from './common.ts';
+import { readAllBatches, trainingLoop, useBackend } from './common.ts';
 
 export interface TrainNaiveMtInput {
   /** Tasks in model order: the actor's task index i is the position here. */
@@ -69,29 +69,27 @@ export const trainNaiveMtJob = async (input: TrainNaiveMtInput, ctx: JobContext)
   const algo = new NaiveMtPbrl({ obsDim, actDim, tasks: input.tasks.length }, input.hyper, rng.split('init'), input.encoding ?? 'onehot');
   const learner = new NaiveMtLearner(algo, buffers);
   const updates = rng.split('updates');
-  const tick = ticker();
-  const every = progressEvery(input.steps);
   const started = Date.now();
   const final: Record<string, Record<string, number>> = {};
   const actorDir = join(input.checkpointDir, 'actor');
   const criticsDir = join(input.checkpointDir, 'critics');
   try {
-    for (let step = 1; step <= input.steps; step++) {
-      for (let k = 0; k < input.tasks.length; k++) {
-        const m = learner.update(updates);
-        const task = input.tasks[m.task].task;
-        const record = step % input.metricsEvery === 0 || step === input.steps;
-        for (const [name, value] of Object.entries(m)) {
-          if (name === 'task') continue;
-          if (!Number.isFinite(value))
-            throw new DistilleryFailure(distilleryError('numeric', `naive multi-task PBRL: ${name} of task ${task} became ${value} at step ${step}`));
-          if (record) ctx.report({ kind: 'metric', name: `naive-mt/${task}/${name}`, step, value });
+    await trainingLoop({
+      steps: input.steps,
+      metricsEvery: input.metricsEvery,
+      ctx,
+      what: 'naive multi-task PBRL',
+      update: () => {
+        const metrics: Record<string, number> = {};
+        for (let k = 0; k < input.tasks.length; k++) {
+          const m = learner.update(updates);
+          const task = input.tasks[m.task].task;
+          for (const [name, value] of Object.entries(m)) if (name !== 'task') metrics[`naive-mt/${task}/${name}`] = value;
+          final[task] = { ...final[task], ...m };
         }
-        final[task] = { ...final[task], ...m };
-      }
-      if (step % every === 0 || step === input.steps) ctx.report({ kind: 'progress', done: step, total: input.steps });
-      await tick();
-    }
+        return metrics;
+      },
+    });
     const savedActor = await saveNetwork(actorDir, algo.actor)();
     if (E.isLeft(savedActor)) throw new DistilleryFailure(savedActor.left);
     const savedCritics = await saveCheckpoint(criticsDir, {

@@ -10,7 +10,7 @@ import { ReplayBuffer } from '../algos/replay-buffer.ts';
 import { createPbrlLearner, type PbrlHyper } from '../algos/pbrl/index.ts';
 import { createTd3BcLearner, type Td3BcHyper } from '../algos/td3bc/index.ts';
 import type { BackendPreference } from '../nn/index.ts';
-import { progressEvery, readAllBatches, ticker, useBackend } from './common.ts';
+import { readAllBatches, trainingLoop, useBackend } from './common.ts';
 import { savePolicyModel } from './policy-model.ts';
 
 export type TeacherAlgo = 'pbrl' | 'td3bc';
@@ -57,20 +57,19 @@ export const trainTeacherJob = async (input: TrainTeacherInput, ctx: JobContext)
       ? createPbrlLearner(buffer, input.hyper as Partial<PbrlHyper>, rng.split('init'))
       : createTd3BcLearner(buffer, input.hyper as Partial<Td3BcHyper>, rng.split('init'));
   const updates = rng.split('updates');
-  const tick = ticker();
-  const every = progressEvery(input.steps);
   const started = Date.now();
   let last: Record<string, number> = {};
   try {
-    for (let step = 1; step <= input.steps; step++) {
-      last = learner.update(updates);
-      if (step % input.metricsEvery === 0 || step === input.steps)
-        for (const [name, value] of Object.entries(last))
-          if (Number.isFinite(value)) ctx.report({ kind: 'metric', name: `teacher/${name}`, step, value });
-          else throw new DistilleryFailure({ _tag: 'DistilleryError', code: 'numeric', message: `teacher ${input.task}: ${name} became ${value} at update ${step}` });
-      if (step % every === 0 || step === input.steps) ctx.report({ kind: 'progress', done: step, total: input.steps });
-      await tick();
-    }
+    await trainingLoop({
+      steps: input.steps,
+      metricsEvery: input.metricsEvery,
+      ctx,
+      what: `teacher ${input.task}`,
+      update: () => {
+        last = learner.update(updates);
+        return Object.fromEntries(Object.entries(last).map(([name, value]) => [`teacher/${name}`, value]));
+      },
+    });
     const a = learner.algo;
     const saved = await savePolicyModel(input.checkpointDir, {
       architecture: {
