@@ -28,6 +28,8 @@ export interface FileBlock {
 export interface ParsedFooter {
   readonly dictionaries: readonly FileBlock[];
   readonly recordBatches: readonly FileBlock[];
+  /** The value type (Schema.fbs `Type` tag) of each dictionary id of the schema. */
+  readonly dictionaryTypes: ReadonlyMap<number, number>;
 }
 
 export interface FieldNodeInfo {
@@ -212,7 +214,7 @@ const checkKeyValues = (fb: FlatBuffer, parent: Table, slot: number, depth: numb
   }
 };
 
-const checkField = (fb: FlatBuffer, f: Table, depth: number): void => {
+const checkField = (fb: FlatBuffer, f: Table, depth: number, dictionaries: Map<number, number>): void => {
   const name = fb.field(f, 0);
   if (name !== 0) fb.string(name);
   const tag = fb.scalarU8(f, 2, 0);
@@ -229,15 +231,16 @@ const checkField = (fb: FlatBuffer, f: Table, depth: number): void => {
   }
   const dictionary = fb.child(f, 4, depth + 1);
   if (dictionary) {
-    fb.scalarI64(dictionary, 0, 0, 'dictionary id');
+    const id = fb.scalarI64(dictionary, 0, 0, 'dictionary id');
     fb.child(dictionary, 1, depth + 2);
+    if (!dictionaries.has(id)) dictionaries.set(id, tag);
   }
-  for (const c of fb.tablesOf(f, 5, depth + 1)) checkField(fb, c, depth + 1);
+  for (const c of fb.tablesOf(f, 5, depth + 1)) checkField(fb, c, depth + 1, dictionaries);
   checkKeyValues(fb, f, 6, depth + 1);
 };
 
-const checkSchema = (fb: FlatBuffer, s: Table, depth: number): void => {
-  for (const f of fb.tablesOf(s, 1, depth + 1)) checkField(fb, f, depth + 1);
+const checkSchema = (fb: FlatBuffer, s: Table, depth: number, dictionaries: Map<number, number>): void => {
+  for (const f of fb.tablesOf(s, 1, depth + 1)) checkField(fb, f, depth + 1, dictionaries);
   checkKeyValues(fb, s, 2, depth + 1);
   const features = fb.field(s, 3);
   if (features !== 0) fb.vector(features, 8);
@@ -272,9 +275,45 @@ export const parseFooter = (bytes: Uint8Array): ParsedFooter => {
   const footer = fb.root();
   const schema = fb.child(footer, 1, 1);
   if (!schema) fb.fail('no schema');
-  checkSchema(fb, schema, 1);
+  const dictionaryTypes = new Map<number, number>();
+  checkSchema(fb, schema, 1, dictionaryTypes);
   checkKeyValues(fb, footer, 4, 1);
-  return { dictionaries: blocksOf(fb, footer, 2, 'dictionary'), recordBatches: blocksOf(fb, footer, 3, 'record batch') };
+  return { dictionaries: blocksOf(fb, footer, 2, 'dictionary'), recordBatches: blocksOf(fb, footer, 3, 'record batch'), dictionaryTypes };
+};
+
+/** Buffers per value of a dictionary's type (Schema.fbs tags): the flat types dictionaries hold. */
+const DICTIONARY_BUFFERS: Readonly<Record<number, { buffers: number; offsetWidth?: number }>> = {
+  2: { buffers: 2 }, // Int
+  3: { buffers: 2 }, // FloatingPoint
+  4: { buffers: 3, offsetWidth: 4 }, // Binary
+  5: { buffers: 3, offsetWidth: 4 }, // Utf8
+  6: { buffers: 2 }, // Bool
+  7: { buffers: 2 }, // Decimal
+  8: { buffers: 2 }, // Date
+  9: { buffers: 2 }, // Time
+  10: { buffers: 2 }, // Timestamp
+  11: { buffers: 2 }, // Interval
+  15: { buffers: 2 }, // FixedSizeBinary
+  18: { buffers: 2 }, // Duration
+  19: { buffers: 3, offsetWidth: 8 }, // LargeBinary
+  20: { buffers: 3, offsetWidth: 8 }, // LargeUtf8
+};
+
+/**
+ * What is wrong with a dictionary batch of a dictionary whose values have type tag `tag` (before
+ * apache-arrow loads it, which trusts its node and buffer counts), or undefined.
+ */
+export const checkDictionaryBatch = (tag: number | undefined, batch: RecordBatchInfo): string | undefined => {
+  if (tag === undefined) return 'its id is not a dictionary of the schema';
+  const spec = DICTIONARY_BUFFERS[tag];
+  if (!spec) return `dictionaries of type tag ${tag} are not supported`;
+  if (batch.nodes.length !== 1 || batch.buffers.length !== spec.buffers)
+    return `${batch.nodes.length} nodes and ${batch.buffers.length} buffers, a dictionary of this type has 1 and ${spec.buffers}`;
+  const n = batch.nodes[0].length;
+  if (n !== batch.rows) return `${n} values, its header says ${batch.rows}`;
+  if (spec.offsetWidth !== undefined && !batch.compressed && batch.buffers[1].length < (n + 1) * spec.offsetWidth)
+    return `${n} values but ${batch.buffers[1].length} bytes of offsets`;
+  return undefined;
 };
 
 /**
@@ -288,19 +327,56 @@ export const checkBlocks = (footer: ParsedFooter, footerStart: number): string |
     ...footer.recordBatches.map((b, i) => ({ ...b, name: `record batch ${i}` })),
   ];
   for (const b of all) {
-    if (b.offset < 8 || b.offset % 8 !== 0 || b.metaDataLength < 8 || b.bodyLength < 0 || b.offset + b.metaDataLength + b.bodyLength > footerStart)
+    if (b.offset < 8 || b.offset % 8 !== 0 || b.metaDataLength < 8 || b.metaDataLength % 8 !== 0 || b.bodyLength < 0 || b.offset + b.metaDataLength + b.bodyLength > footerStart)
       return `${b.name} lies outside the file (offset ${b.offset}, header ${b.metaDataLength} bytes, body ${b.bodyLength} bytes, footer at ${footerStart})`;
   }
   const sorted = [...all].sort((a, b) => a.offset - b.offset);
   for (let i = 1; i < sorted.length; i++) {
     const prev = sorted[i - 1];
-    if (prev.offset + prev.metaDataLength + prev.bodyLength > sorted[i].offset) return `${prev.name} and ${sorted[i].name} overlap in the footer`;
+    const end = prev.offset + prev.metaDataLength + prev.bodyLength;
+    if (end > sorted[i].offset) return `${prev.name} and ${sorted[i].name} overlap in the footer`;
   }
   return undefined;
 };
 
+/**
+ * Writers lay messages end to end: the magic, optionally a schema message, the dictionary and
+ * record batches, optionally the end-of-stream marker, the footer. A footer whose blocks leave
+ * bytes unexplained between them (a record batch dropped from the list, a block moved) is
+ * corrupt. `leading` are the bytes between the magic and the first block (at most a schema
+ * message), `trailing` those between the last block and the footer. Returns what is wrong.
+ */
+export const checkTiling = (footer: ParsedFooter, footerStart: number, leading: Uint8Array, trailing: Uint8Array): string | undefined => {
+  const all = [...footer.dictionaries, ...footer.recordBatches].sort((a, b) => a.offset - b.offset);
+  for (let i = 1; i < all.length; i++) {
+    const end = all[i - 1].offset + all[i - 1].metaDataLength + all[i - 1].bodyLength;
+    if (end !== all[i].offset) return `${all[i].offset - end} bytes between two blocks that no block of the footer covers`;
+  }
+  if (leading.byteLength > 0) {
+    const schema = messageBytes(leading);
+    let kind: MessageInfo | undefined;
+    try {
+      kind = schema && parseMessage(schema, 'leading schema message');
+    } catch {
+      kind = undefined;
+    }
+    if (!kind || kind.kind !== 'other' || kind.headerType !== MESSAGE_HEADER_SCHEMA || kind.bodyLength !== 0)
+      return `${leading.byteLength} bytes before the first block that are not a schema message`;
+  }
+  const eos = trailing.byteLength === 0 || isEndOfStream(trailing);
+  if (!eos) return `${trailing.byteLength} bytes between the last block and the footer (at ${footerStart}) that no block covers`;
+  return undefined;
+};
+
+const isEndOfStream = (b: Uint8Array): boolean => {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (b.byteLength === 8) return v.getInt32(0, true) === -1 && v.getInt32(4, true) === 0;
+  return b.byteLength === 4 && v.getInt32(0, true) === 0;
+};
+
 // ---- Message.fbs ----
 
+const MESSAGE_HEADER_SCHEMA = 1;
 const MESSAGE_HEADER_DICTIONARY_BATCH = 2;
 const MESSAGE_HEADER_RECORD_BATCH = 3;
 const NODE_SIZE = 16;
@@ -372,7 +448,9 @@ export const messageBytes = (meta: Uint8Array): Uint8Array | undefined => {
   const continued = view.getInt32(0, true) === -1;
   const start = continued ? 8 : 4;
   const length = view.getInt32(continued ? 4 : 0, true);
-  if (length <= 0 || start + length > meta.byteLength) return undefined;
+  // The prefix's length includes the padding, and the block's metaDataLength the prefix: they
+  // must agree exactly, or the body would be read from the wrong offset.
+  if (length <= 0 || start + length !== meta.byteLength) return undefined;
   return meta.subarray(start, start + length);
 };
 

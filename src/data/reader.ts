@@ -27,9 +27,9 @@ import { concatBatches, sliceBatch, type TransitionBatch } from '../core/batch.t
 import { unpackBits } from './bits.ts';
 import { COLUMN, REWARD_COLUMN_PREFIX, rewardColumnName, validateDatasetSchema, type DatasetShape } from './schema.ts';
 import { checkMetadataAgainstShape, decodeMetadata, type DatasetMetadata } from './metadata.ts';
-import { checkBlocks, checkBufferRegions, IpcError, messageBytes, parseFooter, parseMessage, type FileBlock, type ParsedFooter, type RecordBatchInfo } from './ipc.ts';
+import { checkBlocks, checkBufferRegions, checkDictionaryBatch, checkTiling, IpcError, messageBytes, parseFooter, parseMessage, type FileBlock, type ParsedFooter, type RecordBatchInfo } from './ipc.ts';
 import { checkLayout } from './layout.ts';
-import { crc32Of, decodeChecksums, hex32, type DatasetChecksums } from './checksum.ts';
+import { crc32Of, decodeChecksums, hex32, schemaChecksum, type DatasetChecksums } from './checksum.ts';
 import { assertFinite } from './finite.ts';
 
 export interface DatasetReader {
@@ -108,6 +108,10 @@ const openError = (path: string, e: unknown): DistilleryError => {
   return distilleryError('io', `${path}: cannot open (${code ?? oneLine(e)})`, e);
 };
 
+/** What apache-arrow threw, for a message: its own words, or none when it crashed on the bytes (a TypeError says nothing to a user). */
+const arrowMessage = (e: unknown): string =>
+  e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError ? 'apache-arrow cannot decode it' : oneLine(e);
+
 /** An error's message on one line, at most 200 characters. */
 const oneLine = (e: unknown): string => {
   const m = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, ' ').trim();
@@ -140,13 +144,15 @@ const openOn = async (fh: FileHandle, path: string, options: ReaderOptions): Pro
     footer = parseFooter(await readAt(fh, footerStart, footerLength));
     // The dictionary batches now (apache-arrow reads them on open), the record batches below,
     // after the schema: a wrong schema is the clearer message.
-    const wrong = checkBlocks({ dictionaries: footer.dictionaries, recordBatches: [] }, footerStart);
+    const wrong = checkBlocks({ ...footer, recordBatches: [] }, footerStart);
     if (wrong) return bad(`corrupt Arrow footer: ${wrong}`);
     dictionaryHeaders = [];
     for (let i = 0; i < footer.dictionaries.length; i++) {
       const d = await readMessageHeader(fh, footer.dictionaries[i], `dictionary batch ${i}`);
       if (typeof d === 'string') return bad(d);
       if (d.kind !== 'dictionary-batch') return bad(`block ${i} of the footer's dictionaries is not a dictionary batch`);
+      const wrongDictionary = checkDictionaryBatch(footer.dictionaryTypes.get(d.id), d.batch);
+      if (wrongDictionary) return bad(`corrupt dictionary batch ${i} (id ${d.id}): ${wrongDictionary}`);
       dictionaryHeaders.push({ id: d.id, batch: d.batch });
     }
   } catch (e) {
@@ -161,7 +167,7 @@ const openOn = async (fh: FileHandle, path: string, options: ReaderOptions): Pro
     reader = r;
     await reader.open({ autoDestroy: false });
   } catch (e) {
-    return bad(`corrupt Arrow footer or dictionary (${oneLine(e)})`);
+    return bad(`corrupt Arrow footer or dictionary (${arrowMessage(e)})`);
   }
 
   const shape = validateDatasetSchema(reader.schema, path);
@@ -170,10 +176,15 @@ const openOn = async (fh: FileHandle, path: string, options: ReaderOptions): Pro
   if (E.isLeft(metadata)) return metadata;
   const disagreement = checkMetadataAgainstShape(metadata.right, shape.right, path);
   if (disagreement) return E.left(disagreement);
-  const wrong = checkBlocks(footer, footerStart);
+  const wrong = checkBlocks(footer, footerStart) ?? (await tiling(fh, footer, footerStart));
   if (wrong) return bad(`corrupt Arrow footer: ${wrong}`);
   const checksums = decodeChecksums(reader.schema.metadata, footer.recordBatches, path);
   if (E.isLeft(checksums)) return checksums;
+  if (options.checksums !== 'ignore' && checksums.right?.applies) {
+    const got = schemaChecksum(reader.schema);
+    if (got !== checksums.right.schema)
+      return bad(`the columns or metadata do not match their checksum (crc32 ${hex32(got)}, stored ${hex32(checksums.right.schema)}): the footer was changed after the file was written`);
+  }
 
   const taskField = reader.schema.fields.find((f) => f.name === COLUMN.task)!;
   const taskNames = dictionaryNames(reader, taskField.type, dictionaryHeaders, metadata.right.tasks);
@@ -192,6 +203,25 @@ const openOn = async (fh: FileHandle, path: string, options: ReaderOptions): Pro
     new ArrowDatasetReader(path, fh, reader, metadata.right, shape.right, blocks, taskNames, directlyReadable(reader.schema), checksums.right, verify),
   );
 };
+
+/** Whether the footer's blocks cover the file end to end (ipc.ts checkTiling). */
+const tiling = async (fh: FileHandle, footer: ParsedFooter, footerStart: number): Promise<string | undefined> => {
+  const blocks = [...footer.dictionaries, ...footer.recordBatches];
+  if (blocks.length === 0) return 'no dictionary and no record batch';
+  const first = Math.min(...blocks.map((b) => b.offset));
+  const last = Math.max(...blocks.map((b) => b.offset + b.metaDataLength + b.bodyLength));
+  // A schema message is a few KB; a larger gap is not one.
+  if (first - 8 > MAX_LEADING_BYTES) return `${first - 8} bytes before the first block that no block covers`;
+  if (footerStart - last > 8) return `${footerStart - last} bytes between the last block and the footer that no block covers`;
+  try {
+    return checkTiling(footer, footerStart, await readAt(fh, 8, first - 8), await readAt(fh, last, footerStart - last));
+  } catch (e) {
+    if (e instanceof IpcError) return e.message;
+    throw e;
+  }
+};
+
+const MAX_LEADING_BYTES = 1 << 20;
 
 interface DictionaryHeader {
   readonly id: number;
@@ -522,7 +552,7 @@ class ArrowDatasetReader implements DatasetReader {
       try {
         rb = await this.reader.readRecordBatch(i);
       } catch (e) {
-        throw this.error(`record batch ${i} is corrupt (${oneLine(e)})`);
+        throw this.error(`record batch ${i} is corrupt (${arrowMessage(e)})`);
       }
       if (!rb) throw this.error(`record batch ${i} could not be read (truncated or corrupt)`);
       if (rb.numRows !== this.blocks[i].rows) throw this.error(`record batch ${i} has ${rb.numRows} rows, its header said ${this.blocks[i].rows}`);

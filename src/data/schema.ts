@@ -103,10 +103,18 @@ export const checkShape = (shape: DatasetShape, what: string): E.Either<Distille
 // ---- validation of a schema read from a file ----
 
 /** Type names as this project writes them (apache-arrow prints Dictionary<indices, values>). */
-export const describeType = (t: DataType): string => {
+export const describeType = (t: DataType | undefined): string => {
+  if (t === undefined || t === null) return 'nothing';
   if (DataType.isDictionary(t)) return `Dictionary<${describeType(t.dictionary)}, ${describeType(t.indices)}>`;
-  if (DataType.isFixedSizeList(t)) return `FixedSizeList<${describeType(t.children[0].type)}>[${t.listSize}]`;
-  return String(t);
+  if (DataType.isFixedSizeList(t)) return `FixedSizeList<${describeType(t.children[0]?.type)}>[${t.listSize}]`;
+  // apache-arrow prints a corrupt type's missing parts as "undefined", or throws: the type's name says enough.
+  const name = Type[t.typeId] ?? `type ${t.typeId}`;
+  try {
+    const s = String(t);
+    return /undefined|NaN/.test(s) ? name : s;
+  } catch {
+    return name;
+  }
 };
 
 const isFloat32 = (t: DataType): boolean => t.typeId === Type.Float && (t as Float32).precision === Precision.SINGLE;
@@ -115,10 +123,12 @@ const isInt32 = (t: DataType): boolean => DataType.isInt(t) && t.bitWidth === 32
 const isBool = (t: DataType): boolean => t.typeId === Type.Bool;
 /** Dimension of a FixedSizeList whose items satisfy `item`, or undefined. */
 const listDim = (t: DataType, item: (t: DataType) => boolean): number | undefined =>
-  DataType.isFixedSizeList(t) && item(t.children[0].type) ? t.listSize : undefined;
+  DataType.isFixedSizeList(t) && t.children[0] !== undefined && item(t.children[0].type) && Number.isInteger(t.listSize) && t.listSize > 0
+    ? t.listSize
+    : undefined;
 /** Writers in other languages pick narrower or unsigned indices (Polars: UInt32); all read the same. */
 const isTaskType = (t: DataType): boolean =>
-  DataType.isDictionary(t) && t.dictionary.typeId === Type.Utf8 && DataType.isInt(t.indices) && t.indices.bitWidth <= 32;
+  DataType.isDictionary(t) && t.dictionary?.typeId === Type.Utf8 && DataType.isInt(t.indices) && t.indices.bitWidth <= 32;
 
 /**
  * Checks the columns of an opened dataset and returns its shape, or an error naming the file and

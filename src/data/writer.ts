@@ -33,7 +33,7 @@ import type { TransitionBatch } from '../core/batch.ts';
 import { packBits } from './bits.ts';
 import { checkShape, datasetSchema, type DatasetShape } from './schema.ts';
 import { checkMetadataAgainstShape, decodeMetadata, encodeMetadata, type DatasetMetadata } from './metadata.ts';
-import { CHECKSUM_KEY, crc32Of, encodeChecksums } from './checksum.ts';
+import { CHECKSUM_KEY, crc32Of, encodeChecksums, schemaChecksum } from './checksum.ts';
 
 export interface DatasetWriterOptions {
   readonly metadata: DatasetMetadata;
@@ -450,7 +450,7 @@ class ArrowDatasetWriter implements DatasetWriter {
       // A file with no rows still gets one (empty) record batch so that it carries the task dictionary.
       if (this.rowCount === 0) await this.emit(new Staging(1, this.shape).columns());
       // The file format has the schema only in the footer, written now: the checksums go there.
-      this.schema.metadata.set(CHECKSUM_KEY, encodeChecksums(this.checksums));
+      this.schema.metadata.set(CHECKSUM_KEY, encodeChecksums(this.checksums, schemaChecksum(this.schema)));
       this.arrow.close();
       await this.flushChunks();
       await this.fh.sync();
