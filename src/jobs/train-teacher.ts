@@ -3,7 +3,7 @@
  * model (actor + critics). Runs in a worker thread; RxJS-free.
  */
 import * as E from 'fp-ts/lib/Either.js';
-import { DistilleryFailure } from '../core/errors.ts';
+import { DistilleryFailure, distilleryError } from '../core/errors.ts';
 import type { JobContext } from '../core/job.ts';
 import { Rng } from '../core/rng.ts';
 import { ReplayBuffer } from '../algos/replay-buffer.ts';
@@ -46,7 +46,7 @@ export const trainTeacherJob = async (input: TrainTeacherInput, ctx: JobContext)
   const rewardOf = input.rewardColumn
     ? (b: (typeof batches)[number]) => {
         const r = b.rewards?.[input.rewardColumn!];
-        if (!r) throw new Error(`dataset of task ${b.task} has no reward/${input.rewardColumn} column (relabel it first)`);
+        if (!r) throw new DistilleryFailure(distilleryError('invalid-input', `dataset of task ${b.task} has no reward/${input.rewardColumn} column (relabel it first)`));
         return r;
       }
     : undefined;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { DistilleryFailure, distilleryError } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
 import { Adam, type AdamOptions } from './adam.ts';
 import { activate, activationBackward, sumRows3d, transposeLast, transposedProduct, type Activation } from './dense.ts';
@@ -117,9 +118,9 @@ export class MlpEnsemble {
     const byName = new Map(weights.map((w) => [w.name, w]));
     const take = (name: string, shape: number[]): tf.Variable<tf.Rank.R3> => {
       const w = byName.get(name);
-      if (!w) throw new Error(`missing weight ${name}`);
+      if (!w) throw new DistilleryFailure(distilleryError('bad-file', `checkpoint: missing weight ${name}`));
       if (w.shape.length !== 3 || w.shape.some((d, i) => d !== shape[i]) || w.data.length !== shape[0] * shape[1] * shape[2])
-        throw new Error(`weight ${name} has shape [${w.shape.join(', ')}], the architecture needs [${shape.join(', ')}]`);
+        throw new DistilleryFailure(distilleryError('bad-file', `checkpoint: weight ${name} has shape [${w.shape.join(', ')}], the architecture needs [${shape.join(', ')}]`));
       return tf.tidy(() => tf.variable(tf.tensor3d(w.data, shape as [number, number, number]), true));
     };
     const kernels: tf.Variable<tf.Rank.R3>[] = [];

@@ -1,4 +1,5 @@
 import type { MlpSpec, NamedWeight } from './mlp.ts';
+import { DistilleryFailure, distilleryError } from '../core/errors.ts';
 import type { Activation } from './dense.ts';
 
 /**
@@ -25,9 +26,9 @@ export class JsMlp {
       const k = byName.get(`${prefix}layer${l}/kernel`);
       const b = byName.get(`${prefix}layer${l}/bias`);
       const [i, o] = [spec.sizes[l], spec.sizes[l + 1]];
-      if (!k || !b) throw new Error(`missing weight ${prefix}layer${l}`);
+      if (!k || !b) throw new DistilleryFailure(distilleryError('bad-file', `checkpoint: missing weight ${prefix}layer${l}`));
       if (k.data.length !== i * o || b.data.length !== o)
-        throw new Error(`weight ${prefix}layer${l} does not match the architecture [${spec.sizes.join(', ')}]`);
+        throw new DistilleryFailure(distilleryError('bad-file', `checkpoint: weight ${prefix}layer${l} does not match the architecture [${spec.sizes.join(', ')}]`));
       kernels.push(k.data);
       biases.push(b.data);
     }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { DistilleryFailure, distilleryError } from '../core/errors.ts';
 import * as t from 'io-ts';
 import { PositiveInt, oneOf } from '../core/codecs.ts';
 import type { Rng } from '../core/rng.ts';
@@ -62,9 +63,9 @@ export class Mlp {
     const byName = new Map(weights.map((w) => [w.name, w]));
     const take = (name: string, shape: number[]): Float32Array => {
       const w = byName.get(name);
-      if (!w) throw new Error(`missing weight ${name}`);
+      if (!w) throw new DistilleryFailure(distilleryError('bad-file', `checkpoint: missing weight ${name}`));
       if (w.shape.length !== shape.length || w.shape.some((d, i) => d !== shape[i]) || w.data.length !== shape.reduce((a, b) => a * b, 1))
-        throw new Error(`weight ${name} has shape [${w.shape.join(', ')}], the architecture needs [${shape.join(', ')}]`);
+        throw new DistilleryFailure(distilleryError('bad-file', `checkpoint: weight ${name} has shape [${w.shape.join(', ')}], the architecture needs [${shape.join(', ')}]`));
       return w.data;
     };
     const kernels: tf.Variable<tf.Rank.R2>[] = [];
