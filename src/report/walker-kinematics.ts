@@ -3,7 +3,7 @@
  * bodies from qpos alone, in the x–z plane (the walker never leaves it).
  *
  * The report layer may not import the envs, so the geometry is written here as numbers; they are
- * those of the built-in model (src/envs/walker/model.ts, FACTS.md), and test/report checks the
+ * those of the built-in model (src/envs/walker/model.ts, docs/facts.md), and test/report checks the
  * endpoints against MuJoCo's own forward kinematics (geom_xpos, geom_xmat) of that model.
  *
  * Conventions (MuJoCo's): a rotation by φ about +y maps local (x, z) to

@@ -31,7 +31,7 @@ export const alphaBetaFromCoefficients = (cKL: number, cEnt: number): { alpha: n
   beta: 1 / (cKL + cEnt),
 });
 
-/** The setting of a public re-implementation on the two-room grid world (FACTS.md). */
+/** The setting of a public re-implementation on the two-room grid world (docs/facts.md). */
 export const TWO_ROOM_REIMPLEMENTATION = { alpha: 0.9, beta: 5, gamma: 0.999 } as const;
 
 const NonNegativeNumber = new t.Type<number, number, unknown>(

@@ -20,7 +20,7 @@ import { oodPenaltyWeight, pbrlInDistributionTarget } from './targets.ts';
 export type PbrlTargetCritics = 'target' | 'online';
 
 /**
- * PBRL teacher hyper-parameters, defaults as in FACTS.md ("PBRL teacher").
+ * PBRL teacher hyper-parameters, defaults as in docs/facts.md ("PBRL teacher").
  *
  * Choices where the facts are silent (documented, parameters):
  * - `oodNoiseStd` 0.01: "N(0, 0.01)" is read as a *standard deviation* of 0.01, as

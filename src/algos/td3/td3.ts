@@ -12,7 +12,7 @@ import { ReplayBuffer, type SampledBatch } from '../replay-buffer.ts';
 import { cloneEnsemble, restoreNetworks } from '../weights.ts';
 
 /**
- * TD3 hyper-parameters. Defaults are the MOP thesis' behavior-policy settings (FACTS.md: hidden
+ * TD3 hyper-parameters. Defaults are the MOP thesis' behavior-policy settings (docs/facts.md: hidden
  * 1024, lr 1e-4, exploration noise 0.3, actor every 2 critic updates, τ 0.01) and TD3's own
  * (γ 0.99, target smoothing noise 0.2 clipped 0.5). `hidden` is the list of hidden widths: pass
  * [256, 256] or smaller for laptop budgets. `learningStarts` (not published in the thesis) is the

@@ -3,7 +3,7 @@ import { FIVE_MOVES } from './moves.ts';
 import { makeGridFamily } from './grid-env.ts';
 
 /**
- * Distral's two-room grid world (Teh et al. 2017; FACTS.md): two 5×5 rooms joined by a corridor
+ * Distral's two-room grid world (Teh et al. 2017; docs/facts.md): two 5×5 rooms joined by a corridor
  * one row high and three cells long. Every episode starts in the left room's top-left corner;
  * each task has its goal in the right room. Actions: no-op, up, right, down, left.
  * Reward per step: −0.1, −0.5 more when a move bumps into a wall (the agent stays), +1 on

@@ -1,9 +1,9 @@
 /**
  * The planar walker of the DeepMind Control Suite, written as MJCF from its published
- * specification (shared/FACTS.md "DeepMind Control walker"): torso, then per side a thigh, a leg
+ * specification (docs/facts.md "DeepMind Control walker"): torso, then per side a thigh, a leg
  * and a foot; root joints slide z, slide x, hinge y; six limited hinges driven by motors.
  *
- * Values beyond FACTS.md, taken from the public description of the dm_control model (and kept
+ * Values beyond docs/facts.md, taken from the public description of the dm_control model (and kept
  * because they change the dynamics): hip sits 0.05 to each side of the torso axis at its lower
  * end; the knee is at the thigh's lower end, the ankle at the leg's lower end with the foot's
  * centre 0.06 ahead of it; hinges turn about −y (positive hip = thigh forward), rooty about +y;
