@@ -73,6 +73,12 @@ export interface ReaderOptions {
 const ARROW_MAGIC = 'ARROW1';
 /** Record batches read ahead of the consumer (bounded memory: this many + the current one). */
 const READ_AHEAD = 2;
+/**
+ * Sizes read whole on open, bounded even when the bytes exist: a footer holds the schema and 24
+ * bytes per record batch, a header 16 bytes per column node and buffer.
+ */
+const MAX_FOOTER_BYTES = 64 * 1024 * 1024;
+const MAX_HEADER_BYTES = 16 * 1024 * 1024;
 /** Magic + padding at the start, footer length + magic at the end. */
 const MIN_FILE_SIZE = 8 + 4 + 6;
 
@@ -135,6 +141,7 @@ const openOn = async (fh: FileHandle, path: string, options: ReaderOptions): Pro
   const footerLength = new DataView(tail.buffer, tail.byteOffset).getInt32(0, true);
   const footerStart = size - 10 - footerLength;
   if (footerLength <= 0 || footerStart < 8) return bad(`corrupt Arrow footer (length ${footerLength} in a ${size}-byte file)`);
+  if (footerLength > MAX_FOOTER_BYTES) return bad(`corrupt Arrow footer (${footerLength} bytes; a real one is far below ${MAX_FOOTER_BYTES})`);
 
   // Every count, length and offset of the footer and of the dictionary headers is checked against
   // the bytes that exist before apache-arrow decodes them (ipc.ts).
@@ -284,6 +291,7 @@ const directlyReadable = (schema: Schema): boolean =>
 
 /** The message at a block: its header parsed and checked against the block, or what is wrong. */
 const readMessageHeader = async (fh: FileHandle, block: FileBlock, name: string) => {
+  if (block.metaDataLength > MAX_HEADER_BYTES) return `${name} has a corrupt header (${block.metaDataLength} bytes; a real one is far below ${MAX_HEADER_BYTES})`;
   const meta = await readAt(fh, block.offset, block.metaDataLength);
   const bytes = messageBytes(meta);
   if (!bytes) return `${name} has a corrupt header`;
