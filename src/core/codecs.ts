@@ -163,6 +163,16 @@ export const oneOf = <L extends string>(values: readonly L[], name = 'choice'): 
   );
 
 /**
+ * The value a codec decodes from `{}`: its defaults, written once in the codec. Throws (a bug)
+ * when a field has no default.
+ */
+export const defaultsOf = <A>(codec: t.Type<A, unknown, unknown>): A => {
+  const r = codec.decode({});
+  if (E.isLeft(r)) throw new Error(`${codec.name}: a field has no default (${formatValidationErrors(r.left)})`);
+  return r.right;
+};
+
+/**
  * Parses a command-line value: JSON when it parses (numbers, booleans, arrays, objects, quoted
  * strings), otherwise the raw string. `--set steps=1000` gives 1000, `--set env=grid/fig61` a string.
  */

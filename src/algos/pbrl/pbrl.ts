@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import * as t from 'io-ts';
-import { PositiveInt, PositiveNumber, Probability, oneOf, withDefault } from '../../core/codecs.ts';
+import { PositiveInt, PositiveNumber, Probability, oneOf, defaultsOf, withDefault } from '../../core/codecs.ts';
 import type { Rng } from '../../core/rng.ts';
 import { Adam } from '../../nn/adam.ts';
 import { MlpEnsemble } from '../../nn/ensemble.ts';
@@ -55,27 +55,8 @@ export const PbrlHyperCodec = t.type({
 });
 export type PbrlHyper = t.TypeOf<typeof PbrlHyperCodec>;
 
-export const PBRL_DEFAULTS: PbrlHyper = {
-  hidden: [256, 256],
-  ensembleSize: 5,
-  actorLr: 1e-4,
-  criticLr: 1e-4,
-  batchSize: 1024,
-  gamma: 0.99,
-  tau: 0.005,
-  policyDelay: 2,
-  policyNoise: 0.2,
-  noiseClip: 0.5,
-  betaIn: 0.001,
-  betaOodInitial: 3.0,
-  betaOodDecay: 0.99995,
-  betaOodMin: 0.1,
-  oodSamples: 3,
-  oodNoiseStd: 0.01,
-  oodNoiseClip: 0.5,
-  oodLossWeight: 1,
-  targetCritics: 'target',
-};
+/** The defaults, as the codec decodes them from {} (written once, in the codec). */
+export const PBRL_DEFAULTS: PbrlHyper = defaultsOf(PbrlHyperCodec);
 
 /**
  * PBRL (Bai et al. 2022) as the MOP thesis' teacher: a tanh actor s→256→256→a and K critics

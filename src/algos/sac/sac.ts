@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import * as t from 'io-ts';
-import { PositiveInt, PositiveNumber, Probability, withDefault } from '../../core/codecs.ts';
+import { PositiveInt, PositiveNumber, Probability, defaultsOf, withDefault } from '../../core/codecs.ts';
 import type { Rng } from '../../core/rng.ts';
 import { Adam } from '../../nn/adam.ts';
 import { MlpEnsemble } from '../../nn/ensemble.ts';
@@ -35,20 +35,8 @@ export const SacHyperCodec = t.type({
 });
 export type SacHyper = t.TypeOf<typeof SacHyperCodec>;
 
-export const SAC_DEFAULTS: SacHyper = {
-  hidden: [256, 256],
-  actorLr: 3e-4,
-  criticLr: 3e-4,
-  alphaLr: 3e-4,
-  gamma: 0.99,
-  tau: 0.005,
-  batchSize: 256,
-  initialAlpha: 1,
-  autoEntropy: true,
-  targetEntropy: null,
-  learningStarts: 5_000,
-  bufferCapacity: 1_000_000,
-};
+/** The defaults, as the codec decodes them from {} (written once, in the codec). */
+export const SAC_DEFAULTS: SacHyper = defaultsOf(SacHyperCodec);
 
 /**
  * SAC for actions in [−1, 1]^d: a tanh-squashed diagonal Gaussian actor ([mean | log std] head),

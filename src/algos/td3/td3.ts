@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import * as t from 'io-ts';
-import { PositiveInt, PositiveNumber, Probability, withDefault } from '../../core/codecs.ts';
+import { PositiveInt, PositiveNumber, Probability, defaultsOf, withDefault } from '../../core/codecs.ts';
 import type { Rng } from '../../core/rng.ts';
 import { Adam } from '../../nn/adam.ts';
 import { MlpEnsemble } from '../../nn/ensemble.ts';
@@ -34,20 +34,8 @@ export const Td3HyperCodec = t.type({
 });
 export type Td3Hyper = t.TypeOf<typeof Td3HyperCodec>;
 
-export const TD3_DEFAULTS: Td3Hyper = {
-  hidden: [1024, 1024],
-  actorLr: 1e-4,
-  criticLr: 1e-4,
-  gamma: 0.99,
-  tau: 0.01,
-  policyNoise: 0.2,
-  noiseClip: 0.5,
-  explorationNoise: 0.3,
-  policyDelay: 2,
-  batchSize: 256,
-  learningStarts: 10_000,
-  bufferCapacity: 1_000_000,
-};
+/** The defaults, as the codec decodes them from {} (written once, in the codec). */
+export const TD3_DEFAULTS: Td3Hyper = defaultsOf(Td3HyperCodec);
 
 export interface ContinuousDims {
   readonly obsDim: number;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import * as t from 'io-ts';
-import { PositiveInt, PositiveNumber, Probability, withDefault } from '../../core/codecs.ts';
+import { PositiveInt, PositiveNumber, Probability, defaultsOf, withDefault } from '../../core/codecs.ts';
 import type { Rng } from '../../core/rng.ts';
 import type { NamedWeight } from '../../nn/mlp.ts';
 import { StateNormalizer } from '../../nn/state-normalizer.ts';
@@ -30,20 +30,8 @@ export const Td3BcHyperCodec = t.type({
 });
 export type Td3BcHyper = t.TypeOf<typeof Td3BcHyperCodec>;
 
-export const TD3BC_DEFAULTS: Td3BcHyper = {
-  alpha: 2.5,
-  hidden: [256, 256],
-  actorLr: 3e-4,
-  criticLr: 3e-4,
-  gamma: 0.99,
-  tau: 0.005,
-  policyNoise: 0.2,
-  noiseClip: 0.5,
-  policyDelay: 2,
-  batchSize: 256,
-  normalizeStates: true,
-  normEps: 1e-3,
-};
+/** The defaults, as the codec decodes them from {} (written once, in the codec). */
+export const TD3BC_DEFAULTS: Td3BcHyper = defaultsOf(Td3BcHyperCodec);
 
 /** λ = α / mean_b |Q(s_b, π(s_b))| (treated as a constant in the actor's gradient). */
 export const td3bcLambda = (q: ArrayLike<number>, alpha: number): number => {
