@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import type { DistilleryError } from '../../core/errors.ts';
 import { describeSpace, spaceToJson } from '../../core/spaces.ts';
-import { datasetFields, describeType, encodeMetadata, openDatasetReader } from '../../data/index.ts';
+import { CHECKSUM_KEY, datasetFields, describeType, encodeMetadata, openDatasetReader } from '../../data/index.ts';
 import { parseCommandArgs } from '../args.ts';
 import type { CommandIO } from '../io.ts';
 
@@ -23,6 +23,7 @@ export const inspectCommand = async (argv: readonly string[], io: CommandIO): Pr
           recordBatches: reader.numRecordBatches,
           columns,
           metadata: { ...m, observationSpace: spaceToJson(m.observationSpace), actionSpace: spaceToJson(m.actionSpace) },
+          checksums: reader.checksums ? (reader.checksums.applies ? 'present' : 'stale') : 'absent',
         }) + '\n',
       );
     } else {
@@ -42,6 +43,7 @@ export const inspectCommand = async (argv: readonly string[], io: CommandIO): Pr
         `  created            ${m.createdAt}`,
         `  pipeline           ${m.pipeline}`,
         `  format version     ${m.formatVersion}`,
+        `  checksums          ${reader.checksums ? (reader.checksums.applies ? `crc32 per record batch, checked on read (${CHECKSUM_KEY})` : 'written for another layout (rewritten by another tool), not checked') : 'none'}`,
         ...(m.extra !== undefined ? [`  extra              ${JSON.stringify(m.extra)}`] : []),
         '',
         `raw schema metadata keys: ${[...encodeMetadata(m).keys()].join(', ')}`,
