@@ -226,7 +226,7 @@ export const unknownKeys = (codec: t.Mixed, value: unknown, prefix = ''): string
   return out;
 };
 
-const propsOf = (codec: t.Mixed): Record<string, t.Mixed> | undefined => {
+export const propsOf = (codec: t.Mixed): Record<string, t.Mixed> | undefined => {
   const c = codec as unknown as { _tag?: string; props?: Record<string, t.Mixed>; types?: t.Mixed[]; type?: t.Mixed; inner?: t.Mixed };
   if (c.props && !c._tag) return c.props;
   if (c.inner) return propsOf(c.inner);

@@ -16,6 +16,8 @@ import { acquireRunLock, checkRunDir, setResultPath, writeFileAtomic } from './r
 export type OutStream = Writable & { isTTY?: boolean; columns?: number };
 
 export interface RunOptions {
+  /** Parameters from a config file, under the overrides. */
+  readonly config?: Readonly<Record<string, unknown>>;
   readonly overrides?: readonly string[];
   readonly seed?: number;
   /** Run directory; default `runs/<name>-<time>`. */
@@ -44,8 +46,8 @@ export interface RunOutcome {
 }
 
 /** Decodes the pipeline's parameters from defaults + `--set` overrides, refusing unknown keys. */
-export const resolveParams = <P>(pipeline: Pipeline<P>, overrides: readonly string[]): E.Either<DistilleryError, P> => {
-  const merged = applyOverrides({}, overrides);
+export const resolveParams = <P>(pipeline: Pipeline<P>, overrides: readonly string[], config: Readonly<Record<string, unknown>> = {}): E.Either<DistilleryError, P> => {
+  const merged = applyOverrides(config as Record<string, unknown>, overrides);
   if (E.isLeft(merged)) return merged;
   const unknown = unknownKeys(pipeline.params, merged.right);
   if (unknown.length > 0)
@@ -71,7 +73,7 @@ const defaultRunDir = (name: string, now: Date): string => {
  * signal into a clean stop that keeps what was written.
  */
 export const runPipeline = async <P>(pipeline: Pipeline<P>, options: RunOptions = {}): Promise<E.Either<DistilleryError, RunOutcome>> => {
-  const params = resolveParams(pipeline, options.overrides ?? []);
+  const params = resolveParams(pipeline, options.overrides ?? [], options.config);
   if (E.isLeft(params)) return params;
   const valid = pipeline.validate?.(params.right);
   if (valid && E.isLeft(valid)) return valid;

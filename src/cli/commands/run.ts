@@ -1,10 +1,14 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { distilleryError, type DistilleryError } from '../../core/errors.ts';
 import { BACKEND_PREFERENCES, type BackendPreference } from '../../nn/backend.ts';
+import { readConfigFile } from '../../pipeline/config-file.ts';
 import { loadPipeline } from '../../pipeline/load.ts';
+import { pipelineHelp } from '../../pipeline/param-help.ts';
 import { runPipeline } from '../../pipeline/runner.ts';
 import { intFlag, parseCommandArgs } from '../args.ts';
 import type { CommandIO } from '../io.ts';
+
+const USAGE = '<pipeline | file.ts> [--set key=value]… [--config file.json|yaml] [--seed N] [--out DIR] [--backend auto|tensorflow|wasm|cpu] [--json] [--help]';
 
 export const runCommand = async (argv: readonly string[], io: CommandIO): Promise<E.Either<DistilleryError, number>> => {
   const args = parseCommandArgs(
@@ -16,10 +20,26 @@ export const runCommand = async (argv: readonly string[], io: CommandIO): Promis
       out: { type: 'string' },
       json: { type: 'boolean' },
       backend: { type: 'string' },
+      config: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
-    { min: 1, max: 1, usage: '<pipeline | file.ts> [--set key=value]… [--seed N] [--out DIR] [--backend auto|tensorflow|wasm|cpu] [--json]' },
+    { min: 0, max: 1, usage: USAGE },
   );
   if (E.isLeft(args)) return args;
+  const help = Boolean(args.right.values.help);
+  if (args.right.positionals.length === 0) {
+    if (!help) return E.left(distilleryError('invalid-input', `usage: distillery run ${USAGE}`));
+    io.stdout.write(`usage: distillery run ${USAGE}\n(distillery pipelines lists the built-in pipelines; distillery run <pipeline> --help its parameters)\n`);
+    return E.right(0);
+  }
+  if (help) {
+    const pipeline = await loadPipeline(args.right.positionals[0])();
+    if (E.isLeft(pipeline)) return pipeline;
+    io.stdout.write(pipelineHelp(pipeline.right) + '\n');
+    return E.right(0);
+  }
+  const config = typeof args.right.values.config === 'string' ? readConfigFile(args.right.values.config) : undefined;
+  if (config && E.isLeft(config)) return config;
   const seed = intFlag('seed', args.right.values.seed);
   if (E.isLeft(seed)) return seed;
   const backend = args.right.values.backend ?? 'auto';
@@ -27,18 +47,29 @@ export const runCommand = async (argv: readonly string[], io: CommandIO): Promis
     return E.left(distilleryError('invalid-input', `--backend: expected one of ${BACKEND_PREFERENCES.join(', ')}, got "${String(backend)}"`));
   const pipeline = await loadPipeline(args.right.positionals[0])();
   if (E.isLeft(pipeline)) return pipeline;
+  const fromRun = config?.right.pipeline;
+  if (fromRun !== undefined && fromRun !== pipeline.right.name)
+    return E.left(distilleryError('invalid-input', `--config ${String(args.right.values.config)}: holds the parameters of pipeline "${fromRun}", not "${pipeline.right.name}"`));
+  const runSeed = seed.right ?? config?.right.seed;
 
   const controller = new AbortController();
+  // SIGINT (Ctrl-C) and SIGTERM (kill, a scheduler's time limit) stop the run cleanly; a second Ctrl-C forces.
   const onSigint = (): void => {
     io.stderr.write('\ninterrupted: stopping cleanly (Ctrl-C again to force)\n');
     process.off('SIGINT', onSigint);
     controller.abort();
   };
+  const onSigterm = (): void => {
+    io.stderr.write('\nterminated: stopping cleanly\n');
+    controller.abort();
+  };
   process.on('SIGINT', onSigint);
+  process.once('SIGTERM', onSigterm);
   try {
     const outcome = await runPipeline(pipeline.right, {
       overrides: (args.right.values.set as string[] | undefined) ?? [],
-      ...(seed.right !== undefined ? { seed: seed.right } : {}),
+      ...(config ? { config: config.right.params } : {}),
+      ...(runSeed !== undefined ? { seed: runSeed } : {}),
       ...(typeof args.right.values.out === 'string' ? { out: args.right.values.out } : {}),
       json: Boolean(args.right.values.json),
       backend: backend as BackendPreference,
@@ -50,5 +81,6 @@ export const runCommand = async (argv: readonly string[], io: CommandIO): Promis
     return E.right(outcome.right.status === 'completed' ? 0 : 130);
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
   }
 };
