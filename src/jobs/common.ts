@@ -20,7 +20,8 @@ export const readAllBatches = async (paths: readonly string[]): Promise<Transiti
     const r = await openDatasetReader(p)();
     if (E.isLeft(r)) throw new DistilleryFailure(r.left);
     try {
-      for await (const b of r.right.batches()) out.push(b);
+      // A learner must not consume NaN or ±Infinity: a non-finite value fails naming file, column and row.
+      for await (const b of r.right.batches({ requireFinite: true })) out.push(b);
     } finally {
       await r.right.close();
     }

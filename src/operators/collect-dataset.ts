@@ -6,6 +6,7 @@ import { newDatasetMetadata } from '../data/index.ts';
 import type { Env, Policy } from '../envs/types.ts';
 import type { RunContext } from './context.ts';
 import { persist } from './persist.ts';
+import { cachedStage } from './stage-cache.ts';
 import { rollouts } from './rollouts.ts';
 
 export interface CollectDatasetOptions {
@@ -33,6 +34,15 @@ export interface CollectDatasetOptions {
  *   collectDataset(o):  -----------(p|)      p = o.path
  */
 export const collectDataset = (ctx: RunContext, o: CollectDatasetOptions): Observable<string> =>
+  cachedStage(
+    ctx,
+    o.id,
+    { path: o.path, env: o.env.id, task: o.env.task, config: o.envConfig, policy: o.behaviorPolicy ?? o.policy.name, episodes: o.episodes, rng: o.rng.path, seed: ctx.seed },
+    (path) => [path],
+    () => collect(ctx, o),
+  );
+
+const collect = (ctx: RunContext, o: CollectDatasetOptions): Observable<string> =>
   defer(() => {
     const metadata = newDatasetMetadata({
       envId: o.env.id,

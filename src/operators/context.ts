@@ -1,6 +1,7 @@
 import type { PipelineEvent } from '../core/events.ts';
 import type { Rng } from '../core/rng.ts';
 import type { BackendPreference } from '../nn/backend.ts';
+import type { StageCache } from './stage-cache.ts';
 
 /**
  * What a run gives its graph and stages: the seeded RNG, where files go, the compute backend, and
@@ -24,6 +25,8 @@ export interface RunContext {
   readonly backend: { readonly preference: BackendPreference; readonly name: string };
   /** Where jobs run: worker threads (default), or this thread (tests, debugging, profiling). */
   readonly jobThread?: 'worker' | 'main';
+  /** Records of finished stages, reused by `--resume` (absent: stages always run). */
+  readonly stageCache?: StageCache;
   /** Sends telemetry to the run: `ctx.emit(result('returns.left', r))`. */
   readonly emit: (event: PipelineEvent) => void;
 }

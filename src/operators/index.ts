@@ -14,3 +14,4 @@ export * from './collect-dataset.ts';
 export * from './ot-reward.ts';
 export * from './from-generator.ts';
 export * from './stages/index.ts';
+export * from './stage-cache.ts';

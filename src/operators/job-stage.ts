@@ -3,6 +3,7 @@ import { log, metric, progress } from '../core/events.ts';
 import type { JobRef } from '../core/job.ts';
 import type { RunContext } from './context.ts';
 import { runJob, type JobMessage, type RunJobOptions } from './run-job.ts';
+import { cachedStage } from './stage-cache.ts';
 
 /** How a job's reports appear in the run: one progress bar, metric tags. */
 export interface JobDisplay {
@@ -38,6 +39,11 @@ export interface JobStageOptions<V, I, O, R> extends RunJobOptions {
   readonly display: (v: V) => JobDisplay;
   /** Jobs at once (default 2: one per core of the machines we target). */
   readonly workers?: number;
+  /**
+   * Record the finished job so `--resume` can reuse it: the files its output names (checkpoints,
+   * datasets) must still exist. The job's input is the key (it holds seeds, parameters and paths).
+   */
+  readonly cache?: (o: O) => readonly string[];
 }
 
 /**
@@ -47,12 +53,10 @@ export interface JobStageOptions<V, I, O, R> extends RunJobOptions {
  *   source:  --a--b----------|
  *   stage:   ---------A--B---|      A = output(a, job(input(a)))
  */
-export const jobStage = <V, I, O, R>(ctx: Pick<RunContext, 'emit' | 'jobThread'>, o: JobStageOptions<V, I, O, R>): OperatorFunction<V, R> =>
-  mergeMap(
-    (v: V) =>
-      runJob(o.job, o.input(v), { thread: o.thread ?? ctx.jobThread ?? 'worker' }).pipe(
-        reportJob<O>(ctx, o.display(v)),
-        map((out) => o.output(v, out)),
-      ),
-    o.workers ?? 2,
-  );
+export const jobStage = <V, I, O, R>(ctx: Pick<RunContext, 'emit' | 'jobThread' | 'stageCache'>, o: JobStageOptions<V, I, O, R>): OperatorFunction<V, R> =>
+  mergeMap((v: V) => {
+    const input = o.input(v);
+    const display = o.display(v);
+    const run = () => runJob(o.job, input, { thread: o.thread ?? ctx.jobThread ?? 'worker' }).pipe(reportJob<O>(ctx, display));
+    return (o.cache ? cachedStage(ctx, display.id, { module: o.job.module.replace(/^.*\//, '').replace(/\.[cm]?[jt]s$/, ''), input }, o.cache, run) : run()).pipe(map((out) => o.output(v, out)));
+  }, o.workers ?? 2);

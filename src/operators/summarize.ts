@@ -28,7 +28,8 @@ export const datasetReturns = (paths: readonly string[], task: string): Observab
   summarizeDatasets(paths).pipe(
     map((s) => {
       const ts = s.tasks[task];
-      const n = ts?.episodes ?? 0;
+      // The return statistics cover the episodes with a finite return only.
+      const n = (ts?.episodes ?? 0) - (ts?.nonFiniteReturns ?? 0);
       // The summary has the population std; the CI uses the sample std.
       const std = !ts || ts.return.std === null || n < 2 ? NaN : ts.return.std * Math.sqrt(n / (n - 1));
       return { mean: ts?.return.mean ?? NaN, std, ci95: n < 2 ? NaN : (studentTQuantile(0.975, n - 1) * std) / Math.sqrt(n), episodes: n };

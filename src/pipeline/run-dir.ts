@@ -2,7 +2,7 @@
  * The run directory's safety rules: what may be used as `--out`, one run at a time per directory,
  * results written atomically, result keys that cannot reach Object.prototype.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { distilleryError, type DistilleryError } from '../core/errors.ts';
@@ -54,23 +54,7 @@ export const acquireRunLock = (dir: string): E.Either<DistilleryError, () => voi
   return E.left(distilleryError('io', `${dir}: cannot take the run lock`));
 };
 
-/** Writes `<path>.tmp`, fsyncs, renames: a reader sees the old file or the new one, never a cut one. */
-export const writeFileAtomic = (path: string, text: string): void => {
-  const tmp = `${path}.tmp`;
-  try {
-    const fd = openSync(tmp, 'w');
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-};
+export { writeFileAtomic } from '../core/atomic-file.ts';
 
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
 

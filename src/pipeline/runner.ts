@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync, appendFileSync, existsSync } from 'node:fs';
+import { mkdirSync, writeFileSync, appendFileSync, existsSync, readFileSync } from 'node:fs';
+import * as t from 'io-ts';
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import * as E from 'fp-ts/lib/Either.js';
@@ -24,6 +25,11 @@ export interface RunOptions {
   readonly out?: string;
   /** Print the results object as JSON on stdout instead of tables. */
   readonly json?: boolean;
+  /**
+   * Continue the interrupted run in `out`: its parameters and seed (from its params.json), every
+   * stage it finished reused, the rest computed (results.json lists the reused ones as run.reused).
+   */
+  readonly resume?: boolean;
   readonly stdout?: OutStream;
   readonly stderr?: OutStream;
   /** Extra fields recorded under `run` in results.json (backend, versions…). */
@@ -67,17 +73,44 @@ const defaultRunDir = (name: string, now: Date): string => {
   return dir;
 };
 
+const PreviousRun = t.type({ pipeline: t.string, seed: t.number, params: t.unknown });
+
+/** The parameters and seed of the run to resume in `options.out`. */
+const previousRun = <P>(pipeline: Pipeline<P>, options: RunOptions): E.Either<DistilleryError, { params: E.Either<DistilleryError, P>; seed: number }> => {
+  if (!options.out) return E.left(distilleryError('invalid-input', '--resume: give the run directory to resume with --out'));
+  if ((options.overrides ?? []).length > 0 || options.config || options.seed !== undefined)
+    return E.left(distilleryError('invalid-input', '--resume continues a run with its own parameters and seed: drop --set, --config and --seed'));
+  const file = join(resolve(options.out), 'params.json');
+  if (!existsSync(file)) return E.left(distilleryError('invalid-input', `--resume: ${options.out} holds no run to resume (no params.json)`));
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    return E.left(distilleryError('bad-file', `--resume: ${file} is not valid JSON (${(e as Error).message})`));
+  }
+  const prev = decode(PreviousRun, raw, `--resume: ${file}`);
+  if (E.isLeft(prev)) return prev;
+  if (prev.right.pipeline !== pipeline.name)
+    return E.left(distilleryError('invalid-input', `--resume: ${options.out} is a run of "${prev.right.pipeline}", not "${pipeline.name}"`));
+  const params = isPlainRecord(prev.right.params) ? resolveParams(pipeline, [], prev.right.params) : E.left(distilleryError('bad-file', `--resume: ${file} has no parameters object`));
+  return E.right({ params, seed: prev.right.seed });
+};
+
+const isPlainRecord = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u);
+
 /**
  * Runs a pipeline: validates everything first (nothing is written on bad input), creates the run
  * directory (params.json, results.json, metrics.jsonl, log), renders progress, and turns an abort
  * signal into a clean stop that keeps what was written.
  */
 export const runPipeline = async <P>(pipeline: Pipeline<P>, options: RunOptions = {}): Promise<E.Either<DistilleryError, RunOutcome>> => {
-  const params = resolveParams(pipeline, options.overrides ?? [], options.config);
+  const previous = options.resume ? previousRun(pipeline, options) : undefined;
+  if (previous && E.isLeft(previous)) return previous;
+  const params = previous ? previous.right.params : resolveParams(pipeline, options.overrides ?? [], options.config);
   if (E.isLeft(params)) return params;
   const valid = pipeline.validate?.(params.right);
   if (valid && E.isLeft(valid)) return valid;
-  const seed = options.seed ?? 0;
+  const seed = previous ? previous.right.seed : (options.seed ?? 0);
   if (!Number.isSafeInteger(seed) || seed < 0) return E.left(distilleryError('invalid-input', `--seed: expected a non-negative integer, got ${seed}`));
   const preference = options.backend ?? 'auto';
   const backend = await selectBackend(preference)();
@@ -86,7 +119,7 @@ export const runPipeline = async <P>(pipeline: Pipeline<P>, options: RunOptions 
   const started = now();
   if (options.out !== undefined && options.out.trim() === '') return E.left(distilleryError('invalid-input', '--out: expected a directory, got an empty string'));
   const runDir = options.out ? resolve(options.out) : defaultRunDir(pipeline.name, started);
-  const usable = checkRunDir(runDir, options.out ?? runDir);
+  const usable = options.resume ? E.right(undefined) : checkRunDir(runDir, options.out ?? runDir);
   if (E.isLeft(usable)) return usable;
   try {
     mkdirSync(join(runDir, 'datasets'), { recursive: true });
@@ -121,8 +154,9 @@ const runInDir = async <P>(pipeline: Pipeline<P>, params: P, options: RunOptions
   const metricsFile = join(runDir, 'metrics.jsonl');
   try {
     writeFileAtomic(join(runDir, 'params.json'), JSON.stringify({ pipeline: pipeline.name, seed, params }, null, 2) + '\n');
-    writeFileSync(metricsFile, '');
-    writeFileSync(logFile, '');
+    // A resumed run keeps the records of the interrupted one and appends to them.
+    if (!options.resume || !existsSync(metricsFile)) writeFileSync(metricsFile, '');
+    if (!options.resume || !existsSync(logFile)) writeFileSync(logFile, '');
   } catch (e) {
     return E.left(distilleryError('io', `${runDir}: cannot write the run files (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`));
   }
@@ -141,6 +175,7 @@ const runInDir = async <P>(pipeline: Pipeline<P>, params: P, options: RunOptions
   const writeLog = (line: string): void => record(logFile, `${new Date().toISOString()} ${line}\n`);
 
   const results: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  const reused: string[] = [];
   const tables: TableEvent[] = [];
   const artifacts: { path: string; kind: string; description?: string }[] = [];
   const onEvent = (e: PipelineEvent): void => {
@@ -176,6 +211,7 @@ const runInDir = async <P>(pipeline: Pipeline<P>, params: P, options: RunOptions
     pipeline: pipeline.name,
     backend: { preference, name: setup.backend },
     ...(options.jobThread ? { jobThread: options.jobThread } : {}),
+    stageCache: { dir: join(runDir, 'stages'), reuse: Boolean(options.resume), reused: (stage) => reused.push(stage) },
     emit: onEvent,
   };
   renderer.line(`run ${pipeline.name} (seed ${seed}) → ${runDir}`);
@@ -218,6 +254,7 @@ const runInDir = async <P>(pipeline: Pipeline<P>, params: P, options: RunOptions
       startedAt: started.toISOString(),
       finishedAt: finished.toISOString(),
       durationSeconds: (finished.getTime() - started.getTime()) / 1000,
+      ...(options.resume ? { resumed: true, reused } : {}),
       backend: setup.backend,
       ...(options.runInfo ?? {}),
       ...(E.isLeft(outcome) ? { error: outcome.left.message } : {}),

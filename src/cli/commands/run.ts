@@ -8,7 +8,7 @@ import { runPipeline } from '../../pipeline/runner.ts';
 import { intFlag, parseCommandArgs } from '../args.ts';
 import type { CommandIO } from '../io.ts';
 
-const USAGE = '<pipeline | file.ts> [--set key=value]… [--config file.json|yaml] [--seed N] [--out DIR] [--backend auto|tensorflow|wasm|cpu] [--json] [--help]';
+const USAGE = '<pipeline | file.ts> [--set key=value]… [--config file.json|yaml] [--seed N] [--out DIR] [--backend auto|tensorflow|wasm|cpu] [--json] [--resume] [--help]';
 
 export const runCommand = async (argv: readonly string[], io: CommandIO): Promise<E.Either<DistilleryError, number>> => {
   const args = parseCommandArgs(
@@ -21,6 +21,7 @@ export const runCommand = async (argv: readonly string[], io: CommandIO): Promis
       json: { type: 'boolean' },
       backend: { type: 'string' },
       config: { type: 'string' },
+      resume: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     { min: 0, max: 1, usage: USAGE },
@@ -72,6 +73,7 @@ export const runCommand = async (argv: readonly string[], io: CommandIO): Promis
       ...(runSeed !== undefined ? { seed: runSeed } : {}),
       ...(typeof args.right.values.out === 'string' ? { out: args.right.values.out } : {}),
       json: Boolean(args.right.values.json),
+      resume: Boolean(args.right.values.resume),
       backend: backend as BackendPreference,
       stdout: io.stdout,
       stderr: io.stderr,

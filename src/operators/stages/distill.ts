@@ -71,5 +71,6 @@ export const distill = <T extends TaughtTask>(
       metricsEvery: Math.max(1, Math.floor(p.steps / 100)),
     }),
     output: (tasks, student) => ({ tasks, student }),
+    cache: (student) => [student.checkpointDir],
     display: () => options.display ?? { id: 'student', label: `${options.loss.toUpperCase()} student` },
   });

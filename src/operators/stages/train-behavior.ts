@@ -54,5 +54,6 @@ export const trainBehavior = <V extends { readonly task: string }>(
       pipeline: `${ctx.pipeline}/behavior`,
     }),
     output: (v, behavior) => ({ ...v, behavior }),
+    cache: (b) => [b.expert.checkpointDir, b.medium.checkpointDir, b.mediumReplay.path],
     display: ({ task }) => ({ id: `behavior/${task}`, label: `TD3 behavior ${task}`, tags: { task } }),
   });

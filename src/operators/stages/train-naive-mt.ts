@@ -44,5 +44,6 @@ export const trainNaiveMt = <T extends { readonly task: string; readonly dataset
       metricsEvery: Math.max(1, Math.floor(p.steps / 100)),
     }),
     output: (tasks, naive) => ({ tasks, naive }),
+    cache: (naive) => [naive.actorDir, naive.criticsDir],
     display: () => ({ id: 'naive-mt', label: 'naive multi-task PBRL' }),
   });

@@ -68,5 +68,6 @@ export const trainTeacher = <V extends { readonly task: string; readonly dataset
       metricsEvery: Math.max(1, Math.floor(p.steps / 100)),
     }),
     output: (v, teacher) => ({ ...v, teacher }),
+    cache: (teacher) => [teacher.checkpointDir],
     display: ({ task }) => ({ id: `teacher/${task}`, label: `${p.algo.toUpperCase()} teacher ${task}`, tags: { task } }),
   });
