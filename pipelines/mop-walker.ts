@@ -96,7 +96,7 @@ export default definePipeline({
 const datasetsTable = (tasks: readonly { readonly task: string; readonly datasets: Readonly<Record<string, string>> }[], ctx: PipelineContext) =>
   from(tasks).pipe(
     concatMap(({ task, datasets }) =>
-      from(['medium', 'expert', 'medium-replay']).pipe(
+      from(['medium', 'expert', 'medium-replay'].filter((kind) => kind in datasets)).pipe(
         concatMap((kind) =>
           datasetReturns([datasets[kind]], task).pipe(
             map((r) => {

@@ -9,6 +9,7 @@
  * scale is 1M transitions per dataset, 1M teacher updates and 500k distillation steps.
  */
 import * as t from 'io-ts';
+import * as E from 'fp-ts/lib/Either.js';
 import { from, map, mergeMap, toArray, type Observable } from 'rxjs';
 import {
   BehaviorParams,
@@ -20,8 +21,10 @@ import {
   StudentParams,
   TeacherParams,
   byTaskOrder,
+  checkDatasetSource,
   collectDatasets,
   datasetReturns,
+  datasetsFrom,
   definePipeline,
   distill,
   evaluate,
@@ -55,17 +58,30 @@ export const MopParams = t.type({
 });
 export type MopParams = t.TypeOf<typeof MopParams>;
 
-/** tasks → behavior → datasets → teachers, the part every MOP pipeline shares (same RNG paths). */
+/** tasks → datasets (behavior training, or files with data.from) for every MOP pipeline (same RNG paths). */
+export const taskDatasets = (
+  p: Pick<MopParams, 'behavior' | 'data' | 'dataset' | 'workers'>,
+  env: TaskEnv,
+  ctx: PipelineContext,
+): Observable<{ readonly task: string; readonly datasets: Readonly<Record<string, string>> }> => {
+  const tasks = from(env.tasks.map((task) => ({ task })));
+  return p.data.from === null
+    ? tasks.pipe(trainBehavior(p.behavior, env, ctx, { workers: p.workers }), collectDatasets(p.data, env, ctx))
+    : tasks.pipe(datasetsFrom(p.data.from, p.dataset, env, ctx));
+};
+
+/** tasks → datasets → teachers, the part every MOP pipeline shares. */
 export const taughtTasks = (p: Omit<MopParams, 'student'>, env: TaskEnv, ctx: PipelineContext) =>
-  from(env.tasks.map((task) => ({ task }))).pipe(
-    trainBehavior(p.behavior, env, ctx, { workers: p.workers }),
-    collectDatasets(p.data, env, ctx),
+  taskDatasets(p, env, ctx).pipe(
     trainTeacher(p.teacher, ctx, { dataset: p.dataset, workers: p.workers }),
     toArray(),
     map(byTaskOrder(env)),
   );
 
-export const validateMop = (p: Pick<MopParams, 'env' | 'tasks' | 'envConfig'>) => resolveTaskEnv(p.env, p.tasks, p.envConfig);
+export const validateMop = (p: Pick<MopParams, 'env' | 'tasks' | 'envConfig' | 'data' | 'dataset'>) =>
+  E.chain((env: TaskEnv) => (p.data.from === null ? E.right(env) : E.map(() => env)(checkDatasetSource(p.data.from, env.tasks, p.dataset))))(
+    resolveTaskEnv(p.env, p.tasks, p.envConfig),
+  );
 
 export default definePipeline({
   name: 'mop',

@@ -19,7 +19,6 @@ import { forkJoin, from, map, mergeMap, of, toArray } from 'rxjs';
 import {
   NaiveMtParams as NaiveParams,
   byTaskOrder,
-  collectDatasets,
   definePipeline,
   distill,
   evaluate,
@@ -27,7 +26,6 @@ import {
   result,
   returnsEntry,
   table,
-  trainBehavior,
   trainNaiveMt,
   trainTeacher,
   withDefaults,
@@ -35,7 +33,7 @@ import {
   type EvaluationResult,
   type PipelineContext,
 } from 'distillery';
-import { MopParams, validateMop } from './mop.ts';
+import { MopParams, taskDatasets, validateMop } from './mop.ts';
 
 const NaiveMtCodec = t.type({ ...MopParams.props, naive: NaiveParams });
 export const NaiveMtParams = withDefaults(NaiveMtCodec, { teacher: { algo: 'pbrl' } });
@@ -48,9 +46,7 @@ export default definePipeline({
   validate: validateMop,
   graph: (p, ctx) =>
     withEnv(p, (env) =>
-      from(env.tasks.map((task) => ({ task }))).pipe(
-        trainBehavior(p.behavior, env, ctx, { workers: p.workers }),
-        collectDatasets(p.data, env, ctx),
+      taskDatasets(p, env, ctx).pipe(
         toArray(),
         map(byTaskOrder(env)),
         mergeMap((datasets) =>

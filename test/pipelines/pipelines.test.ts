@@ -92,3 +92,15 @@ test('same seed, same results: mop with jobs in worker threads equals mop in thi
   assert.deepEqual(workers.results.returns, main.results.returns);
   assert.deepEqual(workers.results.evaluation, main.results.evaluation);
 });
+
+test('offline first: mop with data.from a previous run trains no behavior policy and records the files it used', async () => {
+  const first = await runBuiltin('collect', ['episodes=2', 'kinds=["expert"]']);
+  const files = { left: first.results.datasets.left.expert.path, right: first.results.datasets.right.expert.path };
+  const r = await runBuiltin('mop', [...TINY_MOP, `data.from=${JSON.stringify(files)}`]);
+  checkReturns(r.results.returns, ['left', 'right'], ['behavior', 'teacher', 'student']);
+  assert.equal(r.results.inputs.left.expert.path, files.left);
+  assert.match(r.results.inputs.left.expert.sha256, /^[0-9a-f]{64}$/);
+  assert.ok(!r.events.some((e) => e.type === 'progress' && e.id.startsWith('behavior/')));
+  const fromRun = await runBuiltin('mop', [...TINY_MOP, `data.from=${JSON.stringify(first.dir)}`, 'teacher.steps=5']);
+  assert.equal(fromRun.results.inputs.right.expert.path, files.right);
+});

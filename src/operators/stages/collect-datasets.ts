@@ -9,6 +9,7 @@ import { collectDataset } from '../collect-dataset.ts';
 import type { RunContext } from '../context.ts';
 import type { TaskEnv } from '../with-env.ts';
 import { PositiveInt } from '../../core/codecs.ts';
+import { DatasetSource } from './datasets-from.ts';
 
 /** The thesis' dataset kinds: expert (best snapshot), medium (early-stopped), medium-replay (replay buffer up to medium). */
 export const DATASET_KINDS = ['medium', 'expert', 'medium-replay'] as const;
@@ -18,6 +19,11 @@ export const DataParams = section(
   {
     episodes: withDefault(PositiveInt, 50, 'episodes per medium / expert dataset (the thesis: 1M transitions)'),
     noise: withDefault(t.number, 0.1, 'Gaussian action noise (std) of the behavior policy while collecting'),
+    from: withDefault(
+      t.union([t.null, DatasetSource]),
+      null,
+      'offline first: datasets from files instead of behavior training — a previous run directory, or {"<task>": "file.arrow"}',
+    ),
   },
   'offline datasets rolled out from the behavior snapshots',
 );

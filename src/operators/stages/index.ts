@@ -6,3 +6,4 @@ export * from './distill.ts';
 export * from './train-naive-mt.ts';
 export * from './evaluate.ts';
 export * from './train-distral.ts';
+export * from './datasets-from.ts';
