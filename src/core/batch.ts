@@ -170,38 +170,35 @@ export class TransitionBatchBuilder {
 }
 
 /** Rows [start, end) of a batch, as views (no copy). */
+export type BatchColumn = Float32Array | Float64Array | Int32Array | Uint8Array;
+
+/**
+ * Every column of `b` mapped with `f(column, valuesPerRow)` into a batch of `size` rows: the one
+ * place that lists a batch's columns (slicing, copying, reordering and the writer build on it).
+ */
+export const mapBatchColumns = (b: TransitionBatch, size: number, f: <T extends BatchColumn>(a: T, per: number) => T): TransitionBatch => ({
+  task: b.task,
+  size,
+  obsDim: b.obsDim,
+  actDim: b.actDim,
+  discreteActions: b.discreteActions,
+  episode: f(b.episode, 1),
+  step: f(b.step, 1),
+  observation: f(b.observation, b.obsDim),
+  nextObservation: f(b.nextObservation, b.obsDim),
+  action: f(b.action, b.actDim),
+  reward: f(b.reward, 1),
+  terminated: f(b.terminated, 1),
+  truncated: f(b.truncated, 1),
+  ...(b.physics ? { physics: { dim: b.physics.dim, state: f(b.physics.state, b.physics.dim), nextState: f(b.physics.nextState, b.physics.dim) } } : {}),
+  ...(b.rewards ? { rewards: Object.fromEntries(Object.entries(b.rewards).map(([k, r]) => [k, f(r, 1)])) } : {}),
+});
+
+/** Rows [start, end) of `b` as views (no copy), clamped to the batch. */
 export const sliceBatch = (b: TransitionBatch, start: number, end: number): TransitionBatch => {
   const s = Math.max(0, start);
   const e = Math.min(b.size, end);
-  const v = <T extends Float32Array | Int32Array | Uint8Array | Float64Array>(a: T, per: number): T =>
-    a.subarray(s * per, e * per) as T;
-  return {
-    task: b.task,
-    size: e - s,
-    obsDim: b.obsDim,
-    actDim: b.actDim,
-    discreteActions: b.discreteActions,
-    episode: v(b.episode, 1),
-    step: v(b.step, 1),
-    observation: v(b.observation, b.obsDim),
-    nextObservation: v(b.nextObservation, b.obsDim),
-    action: v(b.action, b.actDim),
-    reward: v(b.reward, 1),
-    terminated: v(b.terminated, 1),
-    truncated: v(b.truncated, 1),
-    ...(b.physics
-      ? {
-          physics: {
-            dim: b.physics.dim,
-            state: v(b.physics.state, b.physics.dim),
-            nextState: v(b.physics.nextState, b.physics.dim),
-          },
-        }
-      : {}),
-    ...(b.rewards
-      ? { rewards: Object.fromEntries(Object.entries(b.rewards).map(([k, r]) => [k, v(r, 1)])) }
-      : {}),
-  };
+  return mapBatchColumns(b, e - s, <T extends BatchColumn>(a: T, per: number): T => a.subarray(s * per, e * per) as T);
 };
 
 /** Concatenates batches of the same task and shape into one (copies). */

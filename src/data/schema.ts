@@ -1,5 +1,5 @@
 /**
- * The Arrow schema of a transition dataset (DESIGN.md, "Data model"), and its validation.
+ * The Arrow schema of a transition dataset (ARCHITECTURE.md, "Data model"), and its validation.
  * Column names are the on-disk contract read by pyarrow/Polars/DuckDB users too: change them
  * only with a format version bump.
  */

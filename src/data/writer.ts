@@ -29,7 +29,7 @@ import {
   type Vector,
 } from 'apache-arrow';
 import { distilleryError, DistilleryFailure, errorOf, type DistilleryError, type ErrorCode } from '../core/errors.ts';
-import type { TransitionBatch } from '../core/batch.ts';
+import { sliceBatch, type TransitionBatch } from '../core/batch.ts';
 import { packBits } from './bits.ts';
 import { checkShape, datasetSchema, type DatasetShape } from './schema.ts';
 import { checkMetadataAgainstShape, decodeMetadata, encodeMetadata, type DatasetMetadata } from './metadata.ts';
@@ -222,26 +222,20 @@ class Staging {
 
 /** Rows [from, to) of a batch as columns, without copying (the task column is filled in). */
 const viewColumns = (b: TransitionBatch, shape: DatasetShape, taskIndex: number, from: number, to: number): Columns => {
-  const { obsDim, actDim } = shape;
-  const n = to - from;
+  const v = sliceBatch(b, from, to);
   return {
-    n,
-    task: new Int32Array(n).fill(taskIndex),
-    episode: b.episode.subarray(from, to),
-    step: b.step.subarray(from, to),
-    observation: b.observation.subarray(from * obsDim, to * obsDim),
-    action: b.action.subarray(from * actDim, to * actDim),
-    reward: b.reward.subarray(from, to),
-    nextObservation: b.nextObservation.subarray(from * obsDim, to * obsDim),
-    terminated: b.terminated.subarray(from, to),
-    truncated: b.truncated.subarray(from, to),
-    ...(b.physics && shape.physicsDim !== undefined
-      ? {
-          physics: b.physics.state.subarray(from * b.physics.dim, to * b.physics.dim),
-          nextPhysics: b.physics.nextState.subarray(from * b.physics.dim, to * b.physics.dim),
-        }
-      : {}),
-    rewards: shape.rewardTasks.map((t) => b.rewards![t].subarray(from, to)),
+    n: v.size,
+    task: new Int32Array(v.size).fill(taskIndex),
+    episode: v.episode,
+    step: v.step,
+    observation: v.observation,
+    action: v.action,
+    reward: v.reward,
+    nextObservation: v.nextObservation,
+    terminated: v.terminated,
+    truncated: v.truncated,
+    ...(v.physics && shape.physicsDim !== undefined ? { physics: v.physics.state, nextPhysics: v.physics.nextState } : {}),
+    rewards: shape.rewardTasks.map((t) => v.rewards![t]),
   };
 };
 
