@@ -12,6 +12,7 @@ import { selectBackend, type BackendPreference } from '../nn/backend.ts';
 import type { Pipeline, PipelineContext } from './define.ts';
 import type { PipelineEvent, TableEvent } from './events.ts';
 import { ProgressRenderer, formatTable } from './progress-renderer.ts';
+import { checkEvent } from './event-codec.ts';
 import { acquireRunLock, checkRunDir, setResultPath, writeFileAtomic } from './run-dir.ts';
 
 export type OutStream = Writable & { isTTY?: boolean; columns?: number };
@@ -178,7 +179,8 @@ const runInDir = async <P>(pipeline: Pipeline<P>, params: P, options: RunOptions
   const reused: string[] = [];
   const tables: TableEvent[] = [];
   const artifacts: { path: string; kind: string; description?: string }[] = [];
-  const onEvent = (e: PipelineEvent): void => {
+  const onEvent = (event: PipelineEvent): void => {
+    const e = checkEvent(event);
     renderer.handle(e);
     switch (e.type) {
       case 'metric':

@@ -152,3 +152,17 @@ test('plain progress prints a line per 10% at most', () => {
   assert.equal(lines[lines.length - 1], 'work: 100/100 steps (100%)');
 });
 
+
+test('a malformed event from a pipeline fails the run where it is emitted, with the bad field named', async () => {
+  const sloppy = definePipeline({
+    name: 'sloppy',
+    description: '',
+    params: t.type({}),
+    graph: (_p, ctx) => defer(() => (ctx.emit(table('T', ['a'], [[{ not: 'a cell' } as unknown as number]])), of(0))),
+  });
+  const r = await runPipeline(sloppy, { out: join(tmp, 'sloppy'), stdout: captureIO().stdout, stderr: captureIO().stderr });
+  assert.ok(E.isLeft(r));
+  assert.equal(r.left.code, 'invalid-input');
+  assert.match(r.left.message, /bad table event: rows\.0\.0/);
+  assert.equal(JSON.parse(readFileSync(join(tmp, 'sloppy', 'results.json'), 'utf8')).run.status, 'failed');
+});
