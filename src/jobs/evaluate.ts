@@ -2,16 +2,12 @@
  * Evaluation: deterministic actions, N episodes per task, returns per episode. Pure JS policies, so
  * it runs anywhere without tensors.
  */
-import * as t from 'io-ts';
-import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { decode } from '../core/codecs.ts';
 import type { DistilleryError } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
 import type { Env } from '../envs/types.ts';
-import { loadCheckpoint, Student, StudentSpecCodec } from '../nn/index.ts';
-import { JsMlp } from '../nn/js-mlp.ts';
+import { loadStudentNet } from '../nn/student-activations.ts';
 import { jsActor, loadPolicyModel } from './policy-model.ts';
 
 export type Actor = (obs: ArrayLike<number>) => Float32Array;
@@ -42,27 +38,19 @@ export const episodeReturns = (env: Env, act: Actor, episodes: number, rng: Rng,
 /** A saved teacher or behavior policy as a JS actor. */
 export const loadActor = (dir: string): TE.TaskEither<DistilleryError, Actor> => pipe(loadPolicyModel(dir), TE.map(jsActor));
 
-const StudentArchitecture = t.type({ kind: t.literal('student'), spec: StudentSpecCodec });
-
 /** The student's actor for task index `task` (its task encoding appended to each observation). */
 export const loadStudentActor = (dir: string, task: number): TE.TaskEither<DistilleryError, Actor> =>
   pipe(
-    loadCheckpoint(dir),
-    TE.chainEitherK((cp) =>
-      pipe(
-        decode(StudentArchitecture, cp.architecture, `student checkpoint ${dir}`),
-        E.map(({ spec }) => {
-          const net = JsMlp.fromWeights(Student.mlpSpecOf(spec), cp.weights);
-          const x = new Float32Array(net.inputSize);
-          if (spec.encoding === 'onehot') x[spec.stateDim + task] = 1;
-          else x[spec.stateDim] = task;
-          return (obs: ArrayLike<number>) => {
-            for (let k = 0; k < spec.stateDim; k++) x[k] = obs[k];
-            const out = net.forward1(x);
-            // A Gaussian head outputs [mean | log std]; its deterministic action is tanh(mean).
-            return spec.head === 'gaussian' ? Float32Array.from(out.subarray(0, spec.actionDim), Math.tanh) : out;
-          };
-        }),
-      ),
-    ),
+    loadStudentNet(dir),
+    TE.map(({ spec, net }) => {
+      const x = new Float32Array(net.inputSize);
+      if (spec.encoding === 'onehot') x[spec.stateDim + task] = 1;
+      else x[spec.stateDim] = task;
+      return (obs: ArrayLike<number>) => {
+        for (let k = 0; k < spec.stateDim; k++) x[k] = obs[k];
+        const out = net.forward1(x);
+        // A Gaussian head outputs [mean | log std]; its deterministic action is tanh(mean).
+        return spec.head === 'gaussian' ? Float32Array.from(out.subarray(0, spec.actionDim), Math.tanh) : out;
+      };
+    }),
   );

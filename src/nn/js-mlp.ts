@@ -65,6 +65,21 @@ export class JsMlp {
     return this.buffers[L - 1];
   }
 
+  /**
+   * Every hidden layer's outputs (after its activation) for n row-major inputs: one row-major
+   * [n, width] matrix per hidden layer, new arrays. forward1 leaves each layer's output in its
+   * buffer, so capturing them costs a copy, not a second forward pass (shared-computation analysis).
+   */
+  hiddenActivations(x: Float32Array, n: number): Float32Array[] {
+    const widths = this.spec.sizes.slice(1, -1);
+    const out = widths.map((w) => new Float32Array(n * w));
+    for (let r = 0; r < n; r++) {
+      this.forward1(x.subarray(r * this.inputSize, (r + 1) * this.inputSize));
+      for (let l = 0; l < widths.length; l++) out[l].set(this.buffers[l], r * widths[l]);
+    }
+    return out;
+  }
+
   /** Outputs for n row-major inputs (a new array). */
   forward(x: Float32Array, n: number): Float32Array {
     const out = new Float32Array(n * this.outputSize);
