@@ -1,3 +1,3 @@
 export * from './statistics.ts';
 export * from './learning-curves.ts';
-export * from './kendall-tau.ts';
+export * from './shared-computation.ts'; // and kendall-tau.ts, which it re-exports
