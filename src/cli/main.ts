@@ -18,6 +18,8 @@ usage:
   distillery rollout --env ID --task T --actions FILE [--seed N] [--init-state FILE] [--set key=value]… [--json]
   distillery bench [name…] [--json] [--quick]
   distillery animate <file.arrow> [--episode N] [--task T] [--every K] [--out file.svg]
+  distillery report <run-dir> [--json]
+  distillery init <dir> [--from tarball|folder|version]
   distillery --help | --version
 
 commands:
@@ -29,7 +31,9 @@ commands:
   envs       every environment with its tasks and spaces
   rollout    step one env through given actions (debugging, comparing with a reference)
   bench      the benchmarks (figures only, never pass/fail)
-  animate    a stick-figure SVG of one walker episode of a dataset`;
+  animate    a stick-figure SVG of one walker episode of a dataset
+  init       a project folder for your own pipelines (package.json, tsconfig, an example)
+  report     write <run-dir>/report.html (parameters, results, learning curves, artifacts; works offline)`;
 
 type Command = (argv: readonly string[], io: CommandIO) => Promise<Either<DistilleryError, number>>;
 
@@ -44,6 +48,8 @@ const commands: Record<string, () => Promise<Command>> = {
   rollout: async () => (await import('./commands/rollout.ts')).rolloutCommand,
   bench: async () => (await import('./commands/bench.ts')).benchCommand,
   animate: async () => (await import('./commands/animate.ts')).animateCommand,
+  report: async () => (await import('./commands/report.ts')).reportCommand,
+  init: async () => (await import('./commands/init.ts')).initCommand,
 };
 
 /** The package's version (package.json), read without importing anything. */
