@@ -7,3 +7,4 @@ export * from './train-naive-mt.ts';
 export * from './evaluate.ts';
 export * from './train-distral.ts';
 export * from './datasets-from.ts';
+export * from './measure-sharing.ts';

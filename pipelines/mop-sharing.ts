@@ -1,0 +1,60 @@
+/**
+ * Shared computation of a MOP student (thesis chapter 6): MOP end to end, then Kendall τ between
+ * the student's hidden-layer activations under every pair of task ids — per state (the same
+ * state through both ids) and on average (each task's own states, mean activation per neuron).
+ *
+ *   mop (behavior → datasets → teachers → student → evaluation) ─▶ measureSharing ─▶ τ table
+ *
+ * τ-a is the thesis' definition; τ-b (scipy's default) corrects for ties, which ReLU zeros make
+ * common; both are reported (and τ-c in results.json).
+ */
+import * as t from 'io-ts';
+import { map } from 'rxjs';
+import { SharingParams, definePipeline, measureSharing, table, withEnv, type PipelineContext, type SharingReport } from 'distillery';
+import { MopParams, mopGraph, validateMop } from './mop.ts';
+
+export const MopSharingParams = t.type({ ...MopParams.props, sharing: SharingParams });
+export type MopSharingParams = t.TypeOf<typeof MopSharingParams>;
+
+export default definePipeline({
+  name: 'mop-sharing',
+  description: "MOP, then Kendall τ between the student's layer activations across tasks (per-state and average, τ-a and τ-b)",
+  params: MopSharingParams,
+  validate: validateMop,
+  graph: (p, ctx) =>
+    withEnv(p, (env) =>
+      mopGraph(p, env, ctx).pipe(
+        measureSharing(p.sharing, ctx, { dataset: p.dataset }),
+        map((run) => {
+          sharingTable(run.sharing, p, ctx);
+          return run;
+        }),
+      ),
+    ),
+});
+
+const fmt = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
+
+/** One row per layer and task pair: per-state τ mean ± std and average τ, tau-a and tau-b. */
+const sharingTable = (s: SharingReport, p: MopSharingParams, ctx: PipelineContext): void => {
+  const rows = s.layers.flatMap((layer) =>
+    layer.pairs.map((pair) => [
+      `layer ${layer.layer + 1} (${layer.width})`,
+      `${pair.tasks[0]}×${pair.tasks[1]}`,
+      `${fmt(pair.perState.a.mean)} ± ${fmt(pair.perState.a.std)}`,
+      `${fmt(pair.perState.b.mean)} ± ${fmt(pair.perState.b.std)}`,
+      fmt(pair.average.a),
+      fmt(pair.average.b),
+      pair.perState.b.undefinedStates,
+      Object.values(layer.zeros).map(fmt).join(' / '),
+    ]),
+  );
+  const states = Object.entries(s.states).map(([task, n]) => `${n} ${task}`).join(', ');
+  ctx.emit(
+    table(
+      `Shared computation of the MOP student on ${p.env} (Kendall τ; states: ${states} from the ${p.dataset} datasets)`,
+      ['layer', 'tasks', 'per-state τ-a', 'per-state τ-b', 'average τ-a', 'average τ-b', 'undefined states', 'zero fraction per task'],
+      rows,
+    ),
+  );
+};

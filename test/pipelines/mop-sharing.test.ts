@@ -1,0 +1,49 @@
+/**
+ * mop-sharing end to end at a tiny budget (jobs in this thread): MOP runs, then the student's
+ * layer activations are ranked across tasks. The budget is too small to learn anything; this
+ * guards the wiring and the shape of what is written.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { runBuiltin, scratch, TINY_MOP } from './helpers.ts';
+
+const inRange = (x: unknown, what: string) => assert.ok(typeof x === 'number' && x >= -1 && x <= 1, `${what}: ${String(x)}`);
+
+test('mop-sharing: MOP, then per-state and average τ for every layer and task pair, and a table', async () => {
+  const r = await runBuiltin('mop-sharing', [...TINY_MOP, 'sharing.states=30']);
+  assert.equal(r.status, 'completed');
+  // MOP's own results are still there.
+  for (const task of ['left', 'right']) assert.ok(Number.isFinite(r.results.returns[task].student.mean));
+  const s = r.results.sharing;
+  // TINY_MOP datasets: 2 episodes of ≤ 40 steps, so at least 30 rows per task.
+  assert.deepEqual(s.states, { left: 30, right: 30 });
+  // student.hidden=[16,16]: two layers, one pair.
+  for (const layer of ['layer1', 'layer2']) {
+    const pair = s[layer]['left-right'];
+    assert.deepEqual(pair.tasks, ['left', 'right']);
+    for (const v of ['a', 'b', 'c']) {
+      const ps = pair.perState[v];
+      assert.equal(ps.states + ps.undefinedStates, 60, 'the shared pool: both tasks’ samples');
+      if (ps.states > 0) inRange(ps.mean, `${layer} per-state τ-${v}`);
+      if (pair.average[v] !== null) inRange(pair.average[v], `${layer} average τ-${v}`);
+    }
+    // |τ-a| ≤ |τ-b|: τ-b divides the same C − D by fewer (untied) pairs.
+    if (pair.perState.a.states > 0) assert.ok(Math.abs(pair.perState.a.mean) <= Math.abs(pair.perState.b.mean) + 1e-12);
+    for (const task of ['left', 'right']) {
+      assert.equal(s[layer].meanActivation[task].length, 16);
+      assert.ok(s[layer].zeros[task] >= 0 && s[layer].zeros[task] <= 1);
+    }
+  }
+  const tables = r.results.tables as { title: string; rows: unknown[][] }[];
+  const sharing = tables.find((x) => x.title.startsWith('Shared computation'));
+  assert.ok(sharing, 'the τ table');
+  assert.equal(sharing.rows.length, 2);
+});
+
+test('mop-sharing: a bad sharing parameter is refused before anything is written', async () => {
+  const dir = join(scratch('mop-sharing-bad'), 'run');
+  await assert.rejects(runBuiltin('mop-sharing', [...TINY_MOP, 'sharing.states=0'], { dir }), /sharing\.states/);
+  assert.ok(!existsSync(dir));
+});
