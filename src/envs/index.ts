@@ -27,3 +27,21 @@ export { waypointController, type WaypointControllerOptions } from './policies/w
 export { makeBehaviorPolicy, BEHAVIOR_NAMES, GRID_EPSILON, POINTMASS_NOISE, type BehaviorName } from './policies/behavior.ts';
 export { runEpisode, type EpisodeSummary } from './policies/run-episode.ts';
 export { STATE_QPOS as WALKER_STATE_QPOS } from './walker/physics.ts';
+export {
+  CLASSIC_ENVS,
+  ClassicEnv,
+  makeClassicFamily,
+  cartPole,
+  acrobot,
+  mountainCar,
+  mountainCarContinuous,
+  pendulum,
+  CARTPOLE,
+  ACROBOT,
+  MOUNTAIN_CAR,
+  MOUNTAIN_CAR_CONTINUOUS,
+  PENDULUM,
+  type ClassicSpec,
+  type ClassicFamily,
+  type ClassicConfig,
+} from './classic/index.ts';

@@ -9,8 +9,9 @@ import { zigzag } from './grid/zigzag.ts';
 import { separated } from './grid/separated.ts';
 import { pointMassMaze } from './pointmass/pointmass-env.ts';
 import { walkerEnv } from './walker/index.ts';
+import { CLASSIC_ENVS } from './classic/index.ts';
 
-const ENVS: readonly MultiTaskEnv[] = [fig61, twoRoom, zigzag, separated, pointMassMaze, walkerEnv];
+const ENVS: readonly MultiTaskEnv[] = [fig61, twoRoom, zigzag, separated, pointMassMaze, walkerEnv, ...CLASSIC_ENVS];
 
 export const listEnvs = (): MultiTaskEnv[] => [...ENVS];
 

@@ -5,7 +5,19 @@ import { Rng } from '../../src/core/rng.ts';
 import { getEnv, listEnvs, makeEnv, makeRewardFn, resolveEnv, strictConfig } from '../../src/envs/index.ts';
 import { decode, withDefault, PositiveInt } from '../../src/core/codecs.ts';
 
-const IDS = ['grid/fig61', 'grid/two-room', 'grid/zigzag', 'grid/separated', 'pointmass/maze', 'walker'];
+const IDS = [
+  'grid/fig61',
+  'grid/two-room',
+  'grid/zigzag',
+  'grid/separated',
+  'pointmass/maze',
+  'walker',
+  'classic/cartpole',
+  'classic/acrobot',
+  'classic/mountain-car',
+  'classic/mountain-car-continuous',
+  'classic/pendulum',
+];
 
 const leftMessage = <A>(r: E.Either<{ code: string; message: string }, A>): { code: string; message: string } => {
   assert.ok(E.isLeft(r), 'expected an error');
