@@ -9,9 +9,14 @@ float32 actions, float32-stored state of the continuous mountain car, float32 ob
 Run: python3 bench/reference/classic_control.py > /tmp/classic-reference.json
 Prints one JSON object: per env, a list of cases {state, actions, steps}; each step is
 {obs (float32 values as doubles), reward, terminated, state (the float64 state after it)}.
+
+python3 bench/reference/classic_control.py --float64-mcc replays the first continuous mountain car
+case with every operation in float64 (the state still stored as float32) and prints how many of
+its observations differ from the NumPy-2 dtype flow: why the env emulates it.
 """
 import json
 import math
+import sys
 
 import numpy as np
 
@@ -188,6 +193,17 @@ def main():
         case(pendulum_step, [-4.0, -7.9], [[-2.0], [-2.0], [1.0]]),
         case(pendulum_step, [0.0, 0.0], [[2.0]]),
     ]
+    if "--float64-mcc" in sys.argv:
+        ref = out["classic/mountain-car-continuous"][0]
+        s64 = [np.float64(v) for v in ref["state"]]
+        differ, worst = 0, 0.0
+        for a, step in zip(ref["actions"], ref["steps"]):
+            s64 = [np.float64(v) for v in mountain_car_continuous_step(s64, np.array(a, dtype=np.float64))[0]]
+            gap = max(abs(float(x) - y) for x, y in zip(s64, step["obs"]))
+            differ += gap > 0
+            worst = max(worst, gap)
+        print(json.dumps({"steps": len(ref["steps"]), "observations_differing": differ, "largest_difference": worst}))
+        return
     print(json.dumps(out))
 
 
