@@ -24,7 +24,7 @@ export default definePipeline({
   graph: (p, ctx) =>
     withEnv(p, (env) =>
       mopGraph(p, env, ctx).pipe(
-        measureSharing(p.sharing, ctx, { dataset: p.dataset }),
+        measureSharing(p.sharing, env, ctx, { dataset: p.dataset }),
         map((run) => {
           sharingTable(run.sharing, p, ctx);
           return run;
@@ -50,9 +50,10 @@ const sharingTable = (s: SharingReport, p: MopSharingParams, ctx: PipelineContex
     ]),
   );
   const states = Object.entries(s.states).map(([task, n]) => `${n} ${task}`).join(', ');
+  const source = p.sharing.source === 'student' ? `the student's own episodes (${p.sharing.episodes} per task)` : `the ${p.dataset} datasets`;
   ctx.emit(
     table(
-      `Shared computation of the MOP student on ${p.env} (Kendall τ; states: ${states} from the ${p.dataset} datasets)`,
+      `Shared computation of the MOP student on ${p.env} (Kendall τ; states: ${states} from ${source})`,
       ['layer', 'tasks', 'per-state τ-a', 'per-state τ-b', 'average τ-a', 'average τ-b', 'undefined states', 'zero fraction per task'],
       rows,
     ),

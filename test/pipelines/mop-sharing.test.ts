@@ -42,6 +42,18 @@ test('mop-sharing: MOP, then per-state and average τ for every layer and task p
   assert.equal(sharing.rows.length, 2);
 });
 
+test('mop-sharing with source=student: the states are the student\'s own, sampled from its episodes', async () => {
+  // TINY_MOP episodes last at most 40 steps: 1 episode per task has ≤ 40 states, so asking for
+  // 500 takes them all.
+  const r = await runBuiltin('mop-sharing', [...TINY_MOP, 'sharing.source=student', 'sharing.episodes=1']);
+  const s = r.results.sharing;
+  for (const task of ['left', 'right']) assert.ok(s.states[task] >= 1 && s.states[task] <= 40, `${task}: ${s.states[task]}`);
+  const pair = s.layer1['left-right'];
+  assert.equal(pair.perState.b.states + pair.perState.b.undefinedStates, s.states.left + s.states.right);
+  const title = (r.results.tables as { title: string }[]).find((x) => x.title.startsWith('Shared computation'))!.title;
+  assert.match(title, /student's own episodes \(1 per task\)/);
+});
+
 test('mop-sharing: a bad sharing parameter is refused before anything is written', async () => {
   const dir = join(scratch('mop-sharing-bad'), 'run');
   await assert.rejects(runBuiltin('mop-sharing', [...TINY_MOP, 'sharing.states=0'], { dir }), /sharing\.states/);

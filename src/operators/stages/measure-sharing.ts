@@ -1,21 +1,29 @@
 import type * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
 import { defer, mergeMap, map, type OperatorFunction } from 'rxjs';
-import { PositiveInt, section, withDefault } from '../../core/codecs.ts';
+import { PositiveInt, oneOf, section, withDefault } from '../../core/codecs.ts';
 import { DistilleryFailure, distilleryError } from '../../core/errors.ts';
 import { progress, result } from '../../core/events.ts';
 import type { Rng } from '../../core/rng.ts';
 import { readAllBatches } from '../../jobs/common.ts';
+import { episodeReturns, loadStudentActor } from '../../jobs/evaluate.ts';
 import { sharedComputation, type LayerSharing } from '../../metrics/shared-computation.ts';
-import { loadStudentNet, studentActivations, type StudentNet } from '../../nn/student-activations.ts';
+import { loadStudentNet, studentActivations } from '../../nn/student-activations.ts';
 import type { RunContext } from '../context.ts';
+import type { TaskEnv } from '../with-env.ts';
 
 // Activation capture is part of the public API through this module (pipelines import only `distillery`).
 export { loadStudentNet, studentActivations, type ActivationMatrix, type StudentNet } from '../../nn/student-activations.ts';
 
 export const SharingParams = section(
   {
-    states: withDefault(PositiveInt, 500, "states sampled (without replacement) from each task's dataset"),
+    states: withDefault(PositiveInt, 500, 'states sampled (without replacement) per task'),
+    source: withDefault(
+      oneOf(['dataset', 'student'] as const, 'SharingSource'),
+      'dataset',
+      "where each task's states come from: its dataset (what the student was distilled on) or the student's own episodes on the task (the thesis)",
+    ),
+    episodes: withDefault(PositiveInt, 10, 'source=student: episodes the student plays per task (deterministic actions)'),
   },
   "shared computation: Kendall τ between the student's hidden-layer activations under two task ids",
 );
@@ -48,9 +56,10 @@ export interface SharingSubject {
  *   student with task i and with task j; one τ per state and layer.
  * * average τ: task i's own sample through id i; mean activation per neuron; one τ per layer.
  *
- * States are drawn from each task's dataset `options.dataset` with RNG `sharing/<task>`. The
- * thesis uses states the student collects itself for the average τ; the dataset's states are the
- * distribution the student was trained on, and need no further rollouts.
+ * Each task's states are drawn (RNG `sharing/<task>`) from its dataset `options.dataset` (the
+ * distribution the student was distilled on; no rollouts) or, with `source: 'student'`, from
+ * `episodes` episodes the student plays on the task itself, as the thesis does (env RNG
+ * `sharing-env/<task>`, episodes `sharing-episodes/<task>`).
  * Results: `<key>.layer<l>.<ti>-<tj>` = {tasks, perState: {a, b, c: {mean, std, states,
  * undefinedStates}}, average: {a, b, c}}, `<key>.layer<l>.zeros.<task>` (fraction of exactly-zero
  * activations: the ties that separate τ-a from τ-b), `<key>.layer<l>.meanActivation.<task>`,
@@ -60,6 +69,7 @@ export interface SharingSubject {
  */
 export const measureSharing = <V extends SharingSubject>(
   p: SharingParams,
+  env: TaskEnv,
   ctx: RunContext,
   options: SharingOptions,
 ): OperatorFunction<V, V & { readonly sharing: SharingReport }> =>
@@ -72,9 +82,9 @@ export const measureSharing = <V extends SharingSubject>(
       const samples: Float32Array[] = [];
       for (const [i, { task, datasets }] of v.tasks.entries()) {
         ctx.emit(progress('sharing', 'shared computation (Kendall τ)', i, v.tasks.length + 1, 'tasks'));
-        const path = datasets[options.dataset];
-        if (path === undefined) throw new DistilleryFailure(distilleryError('not-found', `shared computation: task ${task} has no ${options.dataset} dataset`));
-        samples.push(await sampleStates(path, task, student.right, p.states, ctx.rng.split(`sharing/${task}`)));
+        const dim = student.right.spec.stateDim;
+        const rows = p.source === 'student' ? await studentStates(v.student.checkpointDir, i, task, p.episodes, env, ctx) : await datasetStates(datasets, options.dataset, task, dim);
+        samples.push(sample(rows, dim, p.states, ctx.rng.split(`sharing/${task}`), task));
       }
       return { student: student.right, samples };
     }).pipe(
@@ -106,20 +116,31 @@ export const measureSharing = <V extends SharingSubject>(
     ),
   );
 
-/** `n` observations of a dataset drawn without replacement (all of them when it has fewer). */
-const sampleStates = async (path: string, task: string, student: StudentNet, n: number, rng: Rng): Promise<Float32Array> => {
+/** Every observation of a task's dataset `kind`, row-major. */
+const datasetStates = async (datasets: Readonly<Record<string, string>>, kind: string, task: string, dim: number): Promise<Float32Array> => {
+  const path = datasets[kind];
+  if (path === undefined) throw new DistilleryFailure(distilleryError('not-found', `shared computation: task ${task} has no ${kind} dataset`));
   const batches = await readAllBatches([path]);
-  const dim = student.spec.stateDim;
-  const mismatch = batches.find((b) => b.obsDim !== dim);
-  if (mismatch) throw new DistilleryFailure(distilleryError('invalid-input', `${path}: observations of size ${mismatch.obsDim}, the student's states have ${dim}`));
-  const total = batches.reduce((s, b) => s + b.size, 0);
-  if (total === 0) throw new DistilleryFailure(distilleryError('bad-file', `${path}: no transitions for task ${task}`));
-  const rows = new Float32Array(total * dim);
-  let at = 0;
-  for (const b of batches) {
-    rows.set(b.observation.subarray(0, b.size * dim), at * dim);
-    at += b.size;
-  }
+  const other = batches.find((b) => b.obsDim !== dim);
+  if (other) throw new DistilleryFailure(distilleryError('invalid-input', `${path}: observations of size ${other.obsDim}, the student's states have ${dim}`));
+  return concat(batches.map((b) => b.observation.subarray(0, b.size * b.obsDim)));
+};
+
+/** Every observation the student acts on in `episodes` deterministic episodes of `task`. */
+const studentStates = async (dir: string, index: number, task: string, episodes: number, env: TaskEnv, ctx: RunContext): Promise<Float32Array> => {
+  const actor = await loadStudentActor(dir, index)();
+  if (E.isLeft(actor)) throw new DistilleryFailure(actor.left);
+  const seen: Float32Array[] = [];
+  const e = env.family.make(task, env.config, ctx.rng.split(`sharing-env/${task}`).seed());
+  // The actor sees exactly the states visited before each step: record them there.
+  episodeReturns(e, (obs) => (seen.push(Float32Array.from(obs)), actor.right(obs)), episodes, ctx.rng.split(`sharing-episodes/${task}`));
+  return concat(seen);
+};
+
+/** `n` rows of `rows` drawn without replacement (all of them when there are fewer). */
+const sample = (rows: Float32Array, dim: number, n: number, rng: Rng, task: string): Float32Array => {
+  const total = rows.length / dim;
+  if (total === 0) throw new DistilleryFailure(distilleryError('bad-file', `shared computation: no states for task ${task}`));
   // Partial Fisher–Yates over row indices: the first k positions are a uniform sample.
   const k = Math.min(n, total);
   const index = Uint32Array.from({ length: total }, (_, i) => i);
