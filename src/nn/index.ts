@@ -10,3 +10,4 @@ export * from './student.ts';
 export * from './checkpoint.ts';
 export * from './js-mlp.ts';
 export * from './state-normalizer.ts';
+export * from './shared-mlp.ts';
