@@ -4,11 +4,13 @@ import { BACKEND_PREFERENCES, type BackendPreference } from '../../nn/backend.ts
 import { readConfigFile } from '../../pipeline/config-file.ts';
 import { loadPipeline } from '../../pipeline/load.ts';
 import { pipelineHelp } from '../../pipeline/param-help.ts';
+import { typecheckPipelineFile } from '../../pipeline/typecheck.ts';
+import { resolve } from 'node:path';
 import { runPipeline } from '../../pipeline/runner.ts';
 import { intFlag, parseCommandArgs } from '../args.ts';
 import type { CommandIO } from '../io.ts';
 
-const USAGE = '<pipeline | file.ts> [--set key=value]… [--config file.json|yaml] [--seed N] [--out DIR] [--backend auto|tensorflow|wasm|cpu] [--json] [--resume] [--help]';
+const USAGE = '<pipeline | file.ts> [--set key=value]… [--config file.json|yaml] [--seed N] [--out DIR] [--backend auto|tensorflow|wasm|cpu] [--json] [--resume] [--no-typecheck] [--help]';
 
 export const runCommand = async (argv: readonly string[], io: CommandIO): Promise<E.Either<DistilleryError, number>> => {
   const args = parseCommandArgs(
@@ -22,6 +24,7 @@ export const runCommand = async (argv: readonly string[], io: CommandIO): Promis
       backend: { type: 'string' },
       config: { type: 'string' },
       resume: { type: 'boolean' },
+      'no-typecheck': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     { min: 0, max: 1, usage: USAGE },
@@ -46,7 +49,13 @@ export const runCommand = async (argv: readonly string[], io: CommandIO): Promis
   const backend = args.right.values.backend ?? 'auto';
   if (!BACKEND_PREFERENCES.includes(backend as BackendPreference))
     return E.left(distilleryError('invalid-input', `--backend: expected one of ${BACKEND_PREFERENCES.join(', ')}, got "${String(backend)}"`));
-  const pipeline = await loadPipeline(args.right.positionals[0])();
+  const target = args.right.positionals[0];
+  if (/\.[cm]?ts$/.test(target) && !args.right.values['no-typecheck']) {
+    const checked = await typecheckPipelineFile(resolve(target));
+    if (E.isLeft(checked)) return checked;
+    if (!checked.right) io.stderr.write(`note: ${target} was not type-checked (no TypeScript in its project: npm install -D typescript, or distillery init)\n`);
+  }
+  const pipeline = await loadPipeline(target)();
   if (E.isLeft(pipeline)) return pipeline;
   const fromRun = config?.right.pipeline;
   if (fromRun !== undefined && fromRun !== pipeline.right.name)
