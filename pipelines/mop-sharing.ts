@@ -8,9 +8,11 @@
  * τ-a is the thesis' definition; τ-b (scipy's default) corrects for ties, which ReLU zeros make
  * common; both are reported (and τ-c in results.json).
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as t from 'io-ts';
 import { map } from 'rxjs';
-import { SharingParams, definePipeline, measureSharing, table, withEnv, type PipelineContext, type SharingReport } from 'distillery';
+import { SharingParams, artifact, definePipeline, lineChartSvg, measureSharing, table, withEnv, type PipelineContext, type SharingReport } from 'distillery';
 import { MopParams, mopGraph, validateMop } from './mop.ts';
 
 export const MopSharingParams = t.type({ ...MopParams.props, sharing: SharingParams });
@@ -27,6 +29,7 @@ export default definePipeline({
         measureSharing(p.sharing, env, ctx, { dataset: p.dataset }),
         map((run) => {
           sharingTable(run.sharing, p, ctx);
+          meanActivationFigures(run.sharing, ctx);
           return run;
         }),
       ),
@@ -58,4 +61,28 @@ const sharingTable = (s: SharingReport, p: MopSharingParams, ctx: PipelineContex
       rows,
     ),
   );
+};
+
+/**
+ * The thesis' Fig. 6.3 per layer: each task's mean activation per neuron (over its own states),
+ * neurons ordered by the first task's mean, so that tasks ranking the neurons alike (a high
+ * average τ) draw curves that fall together.
+ */
+const meanActivationFigures = (s: SharingReport, ctx: PipelineContext): void => {
+  for (const layer of s.layers) {
+    const tasks = Object.keys(layer.meanActivation);
+    const first = layer.meanActivation[tasks[0]];
+    const order = first.map((_, k) => k).sort((i, j) => first[j] - first[i]);
+    const path = join(ctx.runDir, `sharing-layer${layer.layer + 1}.svg`);
+    writeFileSync(
+      path,
+      lineChartSvg({
+        title: `layer ${layer.layer + 1}: mean activation per neuron (ordered by ${tasks[0]})`,
+        xLabel: `neuron (rank under ${tasks[0]})`,
+        yLabel: 'mean activation',
+        series: tasks.map((task) => ({ label: task, x: order.map((_, r) => r + 1), mean: order.map((k) => layer.meanActivation[task][k]) })),
+      }),
+    );
+    ctx.emit(artifact(path, 'figure', `mean activation per neuron, layer ${layer.layer + 1}`));
+  }
 };

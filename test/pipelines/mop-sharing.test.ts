@@ -40,6 +40,7 @@ test('mop-sharing: MOP, then per-state and average τ for every layer and task p
   const sharing = tables.find((x) => x.title.startsWith('Shared computation'));
   assert.ok(sharing, 'the τ table');
   assert.equal(sharing.rows.length, 2);
+  for (const l of [1, 2]) assert.ok(r.events.some((e) => e.type === 'artifact' && e.path.endsWith(`sharing-layer${l}.svg`)), `figure of layer ${l}`);
 });
 
 test('mop-sharing with source=student: the states are the student\'s own, sampled from its episodes', async () => {
