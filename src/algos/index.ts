@@ -9,3 +9,4 @@ export * from './pbrl/index.ts';
 export * from './sac/index.ts';
 export * from './distillation/index.ts';
 export * from './distral/index.ts';
+export * from './mt-dqn/index.ts';

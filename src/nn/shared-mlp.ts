@@ -141,6 +141,14 @@ export class SharedMlp {
     return { loss, losses, grads };
   }
 
+  /** Copies another network's parameters (same spec), e.g. into a target network. */
+  copyFrom(other: SharedMlp): void {
+    const mine = this.params;
+    const theirs = other.params;
+    if (mine.length !== theirs.length || mine.some((p, i) => p.shape.join() !== theirs[i].shape.join())) throw new Error('SharedMlp.copyFrom: different architectures');
+    mine.forEach((p, i) => p.assign(theirs[i]));
+  }
+
   /** Named weights: `task<t>/input/…`, `shared/…`, `task<t>/head/…` (Mlp's layer names inside). */
   weights(): NamedWeight[] {
     const prefixed = (prefix: string, m: Mlp): NamedWeight[] => m.weights().map((w) => ({ ...w, name: `${prefix}/${w.name}` }));

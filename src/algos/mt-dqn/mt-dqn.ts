@@ -1,0 +1,161 @@
+import * as tf from '@tensorflow/tfjs';
+import * as t from 'io-ts';
+import { PositiveInt, PositiveNumber, Probability, defaultsOf, withDefault } from '../../core/codecs.ts';
+import type { Rng } from '../../core/rng.ts';
+import { Adam } from '../../nn/adam.ts';
+import type { OutputLoss } from '../../nn/loss.ts';
+import { SharedMlp, sharedMlpSpec, type TaskBatch } from '../../nn/shared-mlp.ts';
+
+/**
+ * MT-DQN hyper-parameters (D'Eramo et al. 2020, docs/facts.md): per-task input Linear(n_t → 80),
+ * shared 80 → 80 → 80, per-task head; Adam 1e-3; 100 transitions per task per update; the target
+ * network copied every 100 updates; the smooth-L1 (Huber, δ = 1) TD loss of the authors' code,
+ * averaged over each task's batch and summed over tasks. `hidden` = [input width, shared widths…].
+ * γ is set per environment in the paper; 0.99 is ours.
+ */
+export const MtDqnHyperCodec = t.type({
+  hidden: withDefault(t.array(PositiveInt), [80, 80, 80]),
+  lr: withDefault(PositiveNumber, 1e-3),
+  gamma: withDefault(Probability, 0.99),
+  batchSize: withDefault(PositiveInt, 100),
+  targetUpdate: withDefault(PositiveInt, 100),
+  huberDelta: withDefault(PositiveNumber, 1),
+});
+export type MtDqnHyper = t.TypeOf<typeof MtDqnHyperCodec>;
+
+/** The defaults, as the codec decodes them from {} (written once, in the codec). */
+export const MT_DQN_DEFAULTS: MtDqnHyper = defaultsOf(MtDqnHyperCodec);
+
+/** Each task's observation size and number of actions. */
+export interface MtDqnTasks {
+  readonly observationSizes: readonly number[];
+  readonly actionCounts: readonly number[];
+}
+
+/** One task's batch of transitions, row-major. */
+export interface MtDqnBatch {
+  readonly task: number;
+  /** [B, n_t] (or padded to the largest observation size). */
+  readonly observations: Float32Array;
+  readonly actions: ArrayLike<number>;
+  readonly rewards: ArrayLike<number>;
+  readonly nextObservations: Float32Array;
+  /** 1 where the transition ended in a terminal state (no bootstrap); truncation is not terminal. */
+  readonly terminated: ArrayLike<number>;
+}
+
+/** Huber loss mean over the batch of Q(s, a) − y, and its gradient on the whole head output (zero off the taken action). */
+export const huberTdLoss =
+  (actions: ArrayLike<number>, targets: Float32Array, delta: number): OutputLoss<tf.Tensor2D> =>
+  (q) => {
+    const [b, n] = q.shape;
+    const qs = q.dataSync();
+    const grad = new Float32Array(b * n);
+    let loss = 0;
+    for (let r = 0; r < b; r++) {
+      const i = r * n + actions[r];
+      const d = qs[i] - targets[r];
+      const ad = Math.abs(d);
+      loss += ad <= delta ? 0.5 * d * d : delta * (ad - 0.5 * delta);
+      grad[i] = (ad <= delta ? d : delta * Math.sign(d)) / b;
+    }
+    return { loss: tf.scalar(loss / b), grad: tf.tensor2d(grad, [b, n]) };
+  };
+
+/**
+ * Multi-task DQN on the shared architecture: one online and one target `SharedMlp`, one batch per
+ * task per update, the tasks' losses summed. A single task is the single-task DQN baseline with
+ * the same network. `trainShared: false` keeps the shared block fixed (the transfer experiment).
+ */
+export class MtDqn {
+  readonly hyper: MtDqnHyper;
+  readonly online: SharedMlp;
+  readonly target: SharedMlp;
+  readonly optimizer: Adam;
+  private updates = 0;
+
+  constructor(
+    readonly tasks: MtDqnTasks,
+    hyper: Partial<MtDqnHyper>,
+    rng: Rng,
+    options: { readonly trainShared?: boolean } = {},
+  ) {
+    this.hyper = { ...MT_DQN_DEFAULTS, ...hyper };
+    if (this.hyper.hidden.length < 2) throw new Error(`MtDqn: hidden needs the input width and at least one shared layer, got [${this.hyper.hidden.join(', ')}]`);
+    const spec = sharedMlpSpec(tasks.observationSizes, tasks.actionCounts, this.hyper.hidden, 'none', 'relu');
+    this.online = SharedMlp.create(spec, rng.split('online'));
+    this.target = SharedMlp.create(spec, rng.split('target'));
+    this.target.copyFrom(this.online);
+    // In `params` order, so that the gradients filtered in `update` line up with them.
+    const shared = new Set<tf.Variable>(this.online.shared.params);
+    const trainable = options.trainShared === false ? this.online.params.filter((p) => !shared.has(p)) : this.online.params;
+    this.optimizer = new Adam(trainable, { lr: this.hyper.lr });
+  }
+
+  get updateCount(): number {
+    return this.updates;
+  }
+
+  /** Q_t(s, ·) for one observation of task t. */
+  qValues(task: number, observation: ArrayLike<number>): Float32Array {
+    return tf.tidy(() => this.online.predict(task, tf.tensor2d(Float32Array.from(observation), [1, observation.length])).dataSync() as Float32Array);
+  }
+
+  /** ε-greedy: uniform with probability ε, else the first action of highest Q (ties to the lowest index). */
+  act(task: number, observation: ArrayLike<number>, epsilon: number, rng: Rng): number {
+    const n = this.tasks.actionCounts[task];
+    if (rng.uniform() < epsilon) return rng.int(n);
+    const q = this.qValues(task, observation);
+    let best = 0;
+    for (let a = 1; a < n; a++) if (q[a] > q[best]) best = a;
+    return best;
+  }
+
+  /** y = r + γ (1 − terminated) max_a' Q̄_t(s', a') from the target network. */
+  targets(batch: MtDqnBatch): Float32Array {
+    const b = batch.rewards.length;
+    const width = batch.nextObservations.length / b;
+    const next = tf.tidy(() => this.target.predict(batch.task, tf.tensor2d(batch.nextObservations, [b, width])).dataSync());
+    const n = this.tasks.actionCounts[batch.task];
+    const y = new Float32Array(b);
+    for (let r = 0; r < b; r++) {
+      let max = -Infinity;
+      for (let a = 0; a < n; a++) max = Math.max(max, next[r * n + a]);
+      y[r] = batch.rewards[r] + (batch.terminated[r] ? 0 : this.hyper.gamma * max);
+    }
+    return y;
+  }
+
+  /** The summed TD loss and its gradients (aligned with `online.params`); call inside tf.tidy or dispose them. */
+  lossAndGrads(batches: readonly MtDqnBatch[]): { loss: tf.Scalar; losses: tf.Scalar[]; grads: tf.Tensor[] } {
+    const taskBatches: TaskBatch[] = batches.map((batch) => {
+      const b = batch.rewards.length;
+      return {
+        task: batch.task,
+        x: tf.tensor2d(batch.observations, [b, batch.observations.length / b]),
+        loss: huberTdLoss(batch.actions, this.targets(batch), this.hyper.huberDelta),
+      };
+    });
+    return this.online.lossAndGrads(taskBatches);
+  }
+
+  /** One Adam step on the summed loss; copies the online network into the target every `targetUpdate` updates. Returns each task's loss. */
+  update(batches: readonly MtDqnBatch[]): number[] {
+    const losses = tf.tidy(() => {
+      const { losses, grads } = this.lossAndGrads(batches);
+      const trainable = new Set(this.optimizer.params);
+      const params = this.online.params;
+      this.optimizer.step(grads.filter((_, i) => trainable.has(params[i])));
+      return losses.map((l) => l.dataSync()[0]);
+    });
+    this.updates++;
+    if (this.updates % this.hyper.targetUpdate === 0) this.target.copyFrom(this.online);
+    return losses;
+  }
+
+  dispose(): void {
+    this.online.dispose();
+    this.target.dispose();
+    this.optimizer.dispose();
+  }
+}
