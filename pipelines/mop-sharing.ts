@@ -11,11 +11,36 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as t from 'io-ts';
-import { map } from 'rxjs';
-import { SharingParams, artifact, definePipeline, lineChartSvg, measureSharing, table, withEnv, type PipelineContext, type SharingReport } from 'distillery';
+import { concatMap, from, map, mergeMap, of, toArray, type Observable } from 'rxjs';
+import {
+  LayerWidths,
+  SharingParams,
+  artifact,
+  definePipeline,
+  distill,
+  evaluate,
+  findEvaluation,
+  lineChartSvg,
+  measureSharing,
+  table,
+  withDefault,
+  withEnv,
+  type PipelineContext,
+  type SharingReport,
+  type TaskEnv,
+  type TaughtTask,
+} from 'distillery';
 import { MopParams, mopGraph, validateMop } from './mop.ts';
 
-export const MopSharingParams = t.type({ ...MopParams.props, sharing: SharingParams });
+export const MopSharingParams = t.type({
+  ...MopParams.props,
+  sharing: SharingParams,
+  widths: withDefault(
+    t.array(LayerWidths),
+    [],
+    "extra students at these hidden widths (the thesis' Fig. 6.4), distilled from the same teachers, evaluated and measured like the first",
+  ),
+});
 export type MopSharingParams = t.TypeOf<typeof MopSharingParams>;
 
 export default definePipeline({
@@ -32,6 +57,7 @@ export default definePipeline({
           meanActivationFigures(run.sharing, ctx);
           return run;
         }),
+        mergeMap((run) => widthSweep(run.tasks, run.sharing, p, env, ctx)),
       ),
     ),
 });
@@ -86,3 +112,52 @@ const meanActivationFigures = (s: SharingReport, ctx: PipelineContext): void => 
     ctx.emit(artifact(path, 'figure', `mean activation per neuron, layer ${layer.layer + 1}`));
   }
 };
+
+const widthName = (hidden: readonly number[]): string => hidden.join('x');
+
+/**
+ * One more student per entry of `widths` (checkpoint `student-<w>`, results `widths.<w>.sharing`,
+ * evaluations `evaluation.<task>.student-<w>`), then a table of τ-b against width, the run's own
+ * student first.
+ */
+const widthSweep = (tasks: readonly TaughtTask[], first: SharingReport, p: MopSharingParams, env: TaskEnv, ctx: PipelineContext): Observable<unknown> =>
+  p.widths.length === 0
+    ? of(undefined)
+    : from(p.widths).pipe(
+        concatMap((hidden) => {
+          const w = widthName(hidden);
+          return of(tasks).pipe(
+            distill({ ...p.student, hidden }, ctx, { loss: p.student.loss, dataset: p.dataset, dir: `student-${w}`, display: { id: `student-${w}`, label: `student ${w}` } }),
+            evaluate(p.evaluation, env, ctx, ({ student }) =>
+              tasks.map(({ task }, i) => ({ task, role: `student-${w}`, policy: { kind: 'student', dir: student.checkpointDir, taskIndex: i } }) as const),
+            ),
+            measureSharing(p.sharing, env, ctx, { dataset: p.dataset, key: `widths.${w}.sharing` }),
+            map((run) => ({ hidden, sharing: run.sharing, returns: tasks.map(({ task }) => findEvaluation(run.evaluations, task, `student-${w}`).mean) })),
+          );
+        }),
+        toArray(),
+        map((extra) => {
+          const rows = [{ hidden: p.student.hidden, sharing: first }, ...extra].flatMap(({ hidden, sharing }) =>
+            sharing.layers.flatMap((layer) =>
+              layer.pairs.map((pair) => [
+                widthName(hidden),
+                layer.layer + 1,
+                `${pair.tasks[0]}×${pair.tasks[1]}`,
+                `${fmt(pair.perState.b.mean)} ± ${fmt(pair.perState.b.std)}`,
+                fmt(pair.average.b),
+                `${fmt(pair.perState.a.mean)} ± ${fmt(pair.perState.a.std)}`,
+                fmt(pair.average.a),
+              ]),
+            ),
+          );
+          ctx.emit(table(`Shared computation against student width on ${p.env} (Kendall τ)`, ['hidden', 'layer', 'tasks', 'per-state τ-b', 'average τ-b', 'per-state τ-a', 'average τ-a'], rows));
+          ctx.emit(
+            table(
+              `Student returns against width on ${p.env} (${p.evaluation.episodes} evaluation episodes)`,
+              ['hidden', ...tasks.map(({ task }) => task)],
+              extra.map(({ hidden, returns }) => [widthName(hidden), ...returns.map((r) => Number(r.toFixed(2)))]),
+            ),
+          );
+          return extra;
+        }),
+      );

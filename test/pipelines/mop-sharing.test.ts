@@ -55,8 +55,22 @@ test('mop-sharing with source=student: the states are the student\'s own, sample
   assert.match(title, /student's own episodes \(1 per task\)/);
 });
 
+test('mop-sharing with widths: one more student per width, evaluated and measured, and the width tables', async () => {
+  const r = await runBuiltin('mop-sharing', [...TINY_MOP, 'sharing.states=20', 'widths=[[8,8],[4]]']);
+  assert.deepEqual(Object.keys(r.results.widths).sort(), ['4', '8x8']);
+  assert.equal(r.results.widths['8x8'].sharing.layer1.meanActivation.left.length, 8);
+  assert.equal(r.results.widths['4'].sharing.layer2, undefined, 'one hidden layer');
+  for (const task of ['left', 'right']) assert.ok(Number.isFinite(r.results.evaluation[task]['student-4'].mean));
+  const titles = (r.results.tables as { title: string; rows: unknown[][] }[]).map((x) => x.title);
+  const sweep = (r.results.tables as { title: string; rows: unknown[][] }[]).find((x) => x.title.startsWith('Shared computation against student width'))!;
+  // 16x16 and 8x8: 2 layers each; 4: one layer.
+  assert.equal(sweep.rows.length, 5);
+  assert.ok(titles.some((x) => x.startsWith('Student returns against width')));
+});
+
 test('mop-sharing: a bad sharing parameter is refused before anything is written', async () => {
   const dir = join(scratch('mop-sharing-bad'), 'run');
   await assert.rejects(runBuiltin('mop-sharing', [...TINY_MOP, 'sharing.states=0'], { dir }), /sharing\.states/);
+  await assert.rejects(runBuiltin('mop-sharing', [...TINY_MOP, 'widths=[[0]]'], { dir }), /widths/);
   assert.ok(!existsSync(dir));
 });
