@@ -35,6 +35,7 @@ import {
   nonEmptyArray,
   oneOf,
   otDistralJobRef,
+  pairedDifference,
   pooledCellMeans,
   reportJob,
   result,
@@ -209,6 +210,7 @@ const fmt3 = (x: number | null): number | null => (x === null || !Number.isFinit
 const report = (p: Params, finished: readonly Finished[], runDir: string, seconds: number): PipelineEvent[] => {
   const events: PipelineEvent[] = [];
   const rows: (string | number | null)[][] = [];
+  const pairedRows: (string | number | null)[][] = [];
   for (const env of p.envs) {
     const family = gridFamily(env);
     if (E.isLeft(family)) continue;
@@ -231,6 +233,16 @@ const report = (p: Params, finished: readonly Finished[], runDir: string, second
         result(`curve.${env}.${method}`, { steps: band.x, mean: band.mean, low: band.low, high: band.high }),
       );
       rows.push([env, method, fmt3(final.mean), fmt3(final.halfWidth), `${reached.length}/${runs.length}`, meanSteps === null ? null : Math.round(meanSteps), fmt3(runs.reduce((s, r) => s + r.run.seconds, 0) / runs.length)]);
+    }
+    // sac-ot and sac share each seed (same networks and start cells): compare them seed by seed.
+    const finals = (method: string) =>
+      finished.filter((f) => f.env === env && f.method === method).sort((a, b) => a.seed - b.seed).map((f) => ({ seed: f.seed, final: finalReturn(f.run, budget) }));
+    const withOt = finals('sac-ot');
+    const plain = finals('sac');
+    if (withOt.length > 0 && withOt.length === plain.length && withOt.every((x, i) => x.seed === plain[i].seed)) {
+      const d = pairedDifference(withOt.map((x) => x.final), plain.map((x) => x.final));
+      events.push(result(`paired.${env}.sac-ot-minus-sac`, { mean: d.mean, ci95: d.halfWidth, low: d.low, high: d.high, seeds: d.n, otWins: d.wins }));
+      pairedRows.push([env, fmt3(d.mean), fmt3(d.low), fmt3(d.high), `${d.wins}/${d.n}`]);
     }
     if (series.length > 0) {
       const path = join(runDir, `curves-${env.replace('/', '-')}.svg`);
@@ -281,5 +293,13 @@ const report = (p: Params, finished: readonly Finished[], runDir: string, second
     ),
     result('wallSeconds', seconds),
   );
+  if (pairedRows.length > 0)
+    events.push(
+      table(
+        `OT mazes: final return of sac-ot minus sac, paired by seed (95% t interval over ${p.seeds} seeds; sac-ot wins)`,
+        ['env', 'mean difference', 'low', 'high', 'sac-ot wins'],
+        pairedRows,
+      ),
+    );
   return events;
 };

@@ -135,3 +135,14 @@ export const summarizeSeeds = (returnsPerSeed: readonly (readonly number[])[], l
   const seedMeans = returnsPerSeed.map((r) => mean(r));
   return { ...summarize(seedMeans, level), seedMeans };
 };
+
+/**
+ * The paired difference a_i − b_i over matched samples (e.g. two methods run with the same seeds):
+ * its mean with a Student-t confidence interval, and the number of pairs where a wins. Pairing
+ * removes the between-seed variance both methods share.
+ */
+export const pairedDifference = (a: readonly number[], b: readonly number[], level = 0.95): Summary & { readonly wins: number } => {
+  if (a.length !== b.length) throw new Error(`pairedDifference: ${a.length} values against ${b.length}`);
+  const d = a.map((x, i) => x - b[i]);
+  return { ...summarize(d, level), wins: d.filter((x) => x > 0).length };
+};

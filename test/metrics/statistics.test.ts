@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { logGamma, mean, regularizedIncompleteBeta, sampleStd, studentTCdf, studentTQuantile, summarize, summarizeSeeds } from '../../src/metrics/statistics.ts';
+import { logGamma, mean, regularizedIncompleteBeta, sampleStd, studentTCdf, studentTQuantile, summarize, summarizeSeeds, pairedDifference } from '../../src/metrics/statistics.ts';
 
 const close = (a: number, b: number, tol: number, what = ''): void => assert.ok(Math.abs(a - b) <= tol, `${what} ${a} vs ${b}`);
 
@@ -56,4 +56,14 @@ test('over seeds: the interval is over per-seed means', () => {
   close(s.mean, 11 / 3, 1e-12);
   close(s.std, sampleStd([1, 4, 6]), 1e-12);
   close(s.halfWidth, (4.302652729911275 * sampleStd([1, 4, 6])) / Math.sqrt(3), 1e-9);
+});
+
+test('pairedDifference: mean and t interval of the seed-by-seed differences, and the wins', () => {
+  // d = [1, 0, −2]: mean −1/3, sample std √(42/18), t_{0.975,2} = 4.302652729911275.
+  const d = pairedDifference([1, 2, 3], [0, 2, 5]);
+  assert.ok(Math.abs(d.mean + 1 / 3) < 1e-12);
+  assert.ok(Math.abs(d.std - Math.sqrt(42 / 18)) < 1e-12);
+  assert.ok(Math.abs(d.halfWidth - (4.302652729911275 * Math.sqrt(42 / 18)) / Math.sqrt(3)) < 1e-6);
+  assert.equal(d.wins, 1);
+  assert.throws(() => pairedDifference([1], [1, 2]));
 });

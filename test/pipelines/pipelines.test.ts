@@ -73,6 +73,9 @@ test('ot-mazes: curves, final returns and the proxy heat map for every method', 
     finite(r.results.final['grid/zigzag'][method].mean, `final ${method}`);
     assert.equal(r.results.curve['grid/zigzag'][method].steps.length, 4);
   }
+  const paired = r.results.paired['grid/zigzag']['sac-ot-minus-sac'];
+  assert.equal(paired.seeds, 1);
+  finite(paired.mean, 'paired difference');
   const proxy = r.results.proxy['grid/zigzag'];
   assert.ok(proxy.solves > 0);
   for (const v of Object.values(proxy.perCell) as number[]) assert.ok(v > 0 && v <= 0.01 + 1e-9);
