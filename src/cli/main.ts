@@ -50,6 +50,8 @@ const commands: Record<string, () => Promise<Command>> = {
   animate: async () => (await import('./commands/animate.ts')).animateCommand,
   report: async () => (await import('./commands/report.ts')).reportCommand,
   init: async () => (await import('./commands/init.ts')).initCommand,
+  // Internal: what a SLURM batch job runs (--executor slurm; src/operators/slurm-executor.ts).
+  job: async () => (await import('./commands/job.ts')).jobCommand,
 };
 
 /** The package's version (package.json), read without importing anything. */

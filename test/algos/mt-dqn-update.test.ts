@@ -112,3 +112,18 @@ test('trainShared: false leaves the shared block as it was and trains only w_t a
   assert.notDeepEqual(dqn.online.heads[1].params[0].dataSync(), headBefore);
   dqn.dispose();
 });
+
+test('qValues (plain typed arrays, for acting) equals the tfjs forward of the online network, also after an update', () => {
+  const dqn = new MtDqn(tasks, { hidden: [8, 8, 8] }, Rng.fromSeed(5));
+  const check = () => {
+    for (const [task, obs] of [[0, [0.3, -0.2]], [1, [0.1, 0.5, -0.9]]] as const) {
+      const tfq = tf.tidy(() => dqn.online.predict(task, tf.tensor2d([...obs], [1, obs.length])).dataSync());
+      const js = dqn.qValues(task, obs);
+      js.forEach((q, a) => assert.ok(Math.abs(q - tfq[a]) < 1e-5));
+    }
+  };
+  check();
+  dqn.update([batchOf(1, [{ s: [1, 0, 0], a: 1, r: 3, s2: [0, 0, 0], done: true }])]);
+  check();
+  dqn.dispose();
+});

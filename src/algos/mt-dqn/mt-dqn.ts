@@ -4,14 +4,18 @@ import { PositiveInt, PositiveNumber, Probability, defaultsOf, withDefault } fro
 import type { Rng } from '../../core/rng.ts';
 import { Adam } from '../../nn/adam.ts';
 import type { OutputLoss } from '../../nn/loss.ts';
+import { JsMlp } from '../../nn/js-mlp.ts';
+import { mlpSpec } from '../../nn/mlp.ts';
 import { SharedMlp, sharedMlpSpec, type TaskBatch } from '../../nn/shared-mlp.ts';
 
 /**
  * MT-DQN hyper-parameters (D'Eramo et al. 2020, docs/facts.md): per-task input Linear(n_t → 80),
  * shared 80 → 80 → 80, per-task head; Adam 1e-3; 100 transitions per task per update; the target
  * network copied every 100 updates; the smooth-L1 (Huber, δ = 1) TD loss of the authors' code,
- * averaged over each task's batch and summed over tasks. `hidden` = [input width, shared widths…].
- * γ is set per environment in the paper; 0.99 is ours.
+ * averaged over each task's batch and summed over tasks; replay 5000 per task; ε from 1 to 0.01
+ * over 5000 steps; updates start once 100 transitions (one batch) are stored (the authors' initial
+ * replay size). `hidden` = [input width, shared widths…]. γ is set per environment in the paper;
+ * 0.99 is ours.
  */
 export const MtDqnHyperCodec = t.type({
   hidden: withDefault(t.array(PositiveInt), [80, 80, 80]),
@@ -20,6 +24,14 @@ export const MtDqnHyperCodec = t.type({
   batchSize: withDefault(PositiveInt, 100),
   targetUpdate: withDefault(PositiveInt, 100),
   huberDelta: withDefault(PositiveNumber, 1),
+  /** Per task: transitions kept (the oldest overwritten). */
+  replayCapacity: withDefault(PositiveInt, 5000),
+  /** Per task: transitions stored before the first update. */
+  learningStarts: withDefault(PositiveInt, 100),
+  /** ε of ε-greedy decays linearly from `epsilonStart` to `epsilonEnd` over `epsilonSteps` steps of each task. */
+  epsilonStart: withDefault(Probability, 1),
+  epsilonEnd: withDefault(Probability, 0.01),
+  epsilonSteps: withDefault(PositiveInt, 5000),
 });
 export type MtDqnHyper = t.TypeOf<typeof MtDqnHyperCodec>;
 
@@ -62,6 +74,10 @@ export const huberTdLoss =
     return { loss: tf.scalar(loss / b), grad: tf.tensor2d(grad, [b, n]) };
   };
 
+/** The linearly decayed exploration rate after `step` steps of a task. */
+export const epsilonAt = (hyper: MtDqnHyper, step: number): number =>
+  hyper.epsilonEnd + (hyper.epsilonStart - hyper.epsilonEnd) * Math.max(0, 1 - step / hyper.epsilonSteps);
+
 /**
  * Multi-task DQN on the shared architecture: one online and one target `SharedMlp`, one batch per
  * task per update, the tasks' losses summed. A single task is the single-task DQN baseline with
@@ -96,9 +112,28 @@ export class MtDqn {
     return this.updates;
   }
 
-  /** Q_t(s, ·) for one observation of task t. */
+  /**
+   * Q_t(s, ·) for one observation of task t (a new array). Acting evaluates one observation at a
+   * time, so this runs the online weights in plain typed arrays (JsMlp), copied after each update.
+   */
   qValues(task: number, observation: ArrayLike<number>): Float32Array {
-    return tf.tidy(() => this.online.predict(task, tf.tensor2d(Float32Array.from(observation), [1, observation.length])).dataSync() as Float32Array);
+    const js = (this.js ??= this.copyForActing());
+    const n = this.tasks.observationSizes[task];
+    const a = js.inputs[task].forward1(observation.length === n ? observation : Array.prototype.slice.call(observation, 0, n));
+    return Float32Array.from(js.heads[task].forward1(js.shared.forward1(a)));
+  }
+
+  private js?: { inputs: JsMlp[]; shared: JsMlp; heads: JsMlp[] };
+
+  private copyForActing(): { inputs: JsMlp[]; shared: JsMlp; heads: JsMlp[] } {
+    const w = this.online.weights();
+    const { hidden } = this.hyper;
+    const top = hidden[hidden.length - 1];
+    return {
+      inputs: this.tasks.observationSizes.map((n, i) => JsMlp.fromWeights(mlpSpec([n, hidden[0]], 'relu', 'relu'), w, `task${i}/input/`)),
+      shared: JsMlp.fromWeights(mlpSpec(hidden, 'relu', 'relu'), w, 'shared/'),
+      heads: this.tasks.actionCounts.map((n, i) => JsMlp.fromWeights(mlpSpec([top, n], 'none', 'relu'), w, `task${i}/head/`)),
+    };
   }
 
   /** ε-greedy: uniform with probability ε, else the first action of highest Q (ties to the lowest index). */
@@ -149,6 +184,7 @@ export class MtDqn {
       return losses.map((l) => l.dataSync()[0]);
     });
     this.updates++;
+    this.js = undefined;
     if (this.updates % this.hyper.targetUpdate === 0) this.target.copyFrom(this.online);
     return losses;
   }

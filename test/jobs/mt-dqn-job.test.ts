@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DistilleryFailure } from '../../src/core/errors.ts';
+import type { JobEvent } from '../../src/core/job.ts';
+import trainMtDqnJob, { type TrainMtDqnInput } from '../../src/jobs/train-mt-dqn.ts';
+
+/** CartPole (4 observations, 2 actions) and Acrobot (6, 3): different sizes through one network. */
+const input: TrainMtDqnInput = {
+  tasks: [
+    { env: 'classic/cartpole', task: 'default' },
+    { env: 'classic/acrobot', task: 'default', config: { maxEpisodeSteps: 40 } },
+  ],
+  hyper: { hidden: [16, 16], batchSize: 16, learningStarts: 20, epsilonSteps: 60 },
+  steps: 120,
+  evalEvery: 60,
+  evalEpisodes: 1,
+  seed: 3,
+  backend: 'cpu',
+  metricsEvery: 30,
+};
+
+test('MT-DQN job: one env step per task per iteration, updates once every buffer holds learningStarts, a greedy curve; deterministic per seed', async () => {
+  const events: JobEvent[] = [];
+  const out = await trainMtDqnJob(input, { report: (e) => events.push(e) });
+  assert.deepEqual(out.tasks, ['classic/cartpole/default', 'classic/acrobot/default']);
+  assert.deepEqual(out.curve.map((c) => c.step), [0, 60, 120]);
+  for (const c of out.curve) {
+    assert.equal(c.returns.length, 2);
+    assert.ok(c.returns[0] >= 1 && c.returns[0] <= 500, `cartpole return ${c.returns[0]}`);
+    assert.ok(c.returns[1] >= -40 && c.returns[1] <= 0, `acrobot return ${c.returns[1]}`);
+  }
+  const losses = events.filter((e) => e.kind === 'metric' && e.name.startsWith('loss/'));
+  // Updates start at iteration 20; metrics every 30 iterations and at the last: 30, 60, 90, 120 for both tasks.
+  assert.equal(losses.length, 8);
+  const again = await trainMtDqnJob(input, { report: () => {} });
+  assert.deepEqual(again.curve, out.curve);
+});
+
+test('MT-DQN job: a continuous-action env is refused with one line (invalid-input)', async () => {
+  await assert.rejects(
+    trainMtDqnJob({ ...input, tasks: [{ env: 'classic/pendulum', task: 'default' }] }, { report: () => {} }),
+    (e: unknown) => e instanceof DistilleryFailure && e.error.code === 'invalid-input' && /discrete actions/.test(e.message),
+  );
+});
