@@ -30,7 +30,7 @@ if (r.status !== 0) {
  * few files instead of ~100 modules, and fp-ts/io-ts/rxjs/Arrow without Node's per-file ESM
  * resolution and CommonJS export scanning, halves the start-up of envs, inspect and replay
  * (issue 18). tfjs, MuJoCo and tsx stay external (loaded from node_modules when needed). The
- * commands that load pipelines or benchmarks (`run`, `pipelines`, `bench`) stay unbundled
+ * commands that load pipelines, benchmarks or jobs (`run`, `pipelines`, `bench`, `job`) stay unbundled
  * (dist/src/cli/commands/), so a pipeline's `import … from 'distillery'` (dist/src/index.js)
  * shares every module with the code that runs it. esbuild comes with tsx (a dependency); without
  * it the bin runs dist/src/cli/main.js.
@@ -46,11 +46,11 @@ async function bundleCli() {
     process.stderr.write(`distillery build: no esbuild (${e.message.split('\n')[0]}); the CLI runs unbundled\n`);
     return;
   }
-  const unbundled = /[\\/]dist[\\/]src[\\/]cli[\\/]commands[\\/](run|pipelines|bench)\.js$/;
+  const unbundled = /[\\/]dist[\\/]src[\\/]cli[\\/]commands[\\/](run|pipelines|bench|job)\.js$/;
   const keepCommandsOut = {
     name: 'unbundled-commands',
     setup(build) {
-      build.onResolve({ filter: /^\.\/commands\/(run|pipelines|bench)\.js$/ }, (args) => {
+      build.onResolve({ filter: /^\.\/commands\/(run|pipelines|bench|job)\.js$/ }, (args) => {
         const file = join(args.resolveDir, args.path);
         return unbundled.test(file) ? { path: `../src/cli/commands/${args.path.slice('./commands/'.length)}`, external: true } : undefined;
       });

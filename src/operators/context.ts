@@ -1,6 +1,7 @@
 import type { PipelineEvent } from '../core/events.ts';
 import type { Rng } from '../core/rng.ts';
 import type { BackendPreference } from '../nn/backend.ts';
+import type { JobExecutor } from './run-job.ts';
 import type { StageCache } from './stage-cache.ts';
 
 /**
@@ -23,8 +24,11 @@ export interface RunContext {
    * this thread got (recorded in results.json as run.backend).
    */
   readonly backend: { readonly preference: BackendPreference; readonly name: string };
-  /** Where jobs run: worker threads (default), or this thread (tests, debugging, profiling). */
-  readonly jobThread?: 'worker' | 'main';
+  /**
+   * Where jobs run: worker threads (default), this thread (tests, debugging, profiling), or an
+   * executor such as `slurmExecutor` (the name is historical).
+   */
+  readonly jobThread?: JobExecutor;
   /** Records of finished stages, reused by `--resume` (absent: stages always run). */
   readonly stageCache?: StageCache;
   /** Sends telemetry to the run: `ctx.emit(result('returns.left', r))`. */

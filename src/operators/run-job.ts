@@ -6,9 +6,21 @@ import type { Job, JobEvent, JobRef } from '../core/job.ts';
 
 export type JobMessage<O> = { readonly type: 'event'; readonly event: JobEvent } | { readonly type: 'done'; readonly output: O };
 
+/**
+ * Runs jobs somewhere other than this process (a cluster: `slurmExecutor` in slurm-executor.ts).
+ * `run` has the contract of `runJob`: reports, then the output; unsubscribing stops the job.
+ */
+export interface RemoteExecutor {
+  readonly kind: string;
+  readonly run: <I, O>(job: JobRef<I, O>, input: I) => Observable<JobMessage<O>>;
+}
+
+/** Where a job runs: a worker thread (default), this thread (tests, debugging), or an executor. */
+export type JobExecutor = 'worker' | 'main' | RemoteExecutor;
+
 export interface RunJobOptions {
-  /** Run in a worker thread (default) or in this thread (tests, debugging). */
-  readonly thread?: 'worker' | 'main';
+  /** Where the job runs (the name is historical: it also takes an executor such as SLURM). */
+  readonly thread?: JobExecutor;
 }
 
 /**
@@ -20,7 +32,7 @@ export interface RunJobOptions {
  *   runJob(trainTeacher, input): --e--e--e--(d|)     e: {type:'event'}, d: {type:'done', output}
  */
 export const runJob = <I, O>(job: JobRef<I, O>, input: I, options: RunJobOptions = {}): Observable<JobMessage<O>> =>
-  options.thread === 'main' ? runInThisThread(job, input) : runInWorker(job, input);
+  options.thread === 'main' ? runInThisThread(job, input) : typeof options.thread === 'object' ? options.thread.run(job, input) : runInWorker(job, input);
 
 /** Loads the default export of a job module (what a worker does too). */
 export const loadJob = async <I, O>(module: string): Promise<Job<I, O>> => {

@@ -9,6 +9,7 @@ import { applyOverrides, decode, unknownKeys } from '../core/codecs.ts';
 import { distilleryError, errorOf, type DistilleryError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
 import { selectBackend, type BackendPreference } from '../nn/backend.ts';
+import type { JobExecutor } from '../operators/run-job.ts';
 import type { Pipeline, PipelineContext } from './define.ts';
 import type { PipelineEvent, TableEvent } from './events.ts';
 import { ProgressRenderer, formatTable } from './progress-renderer.ts';
@@ -37,8 +38,11 @@ export interface RunOptions {
   readonly runInfo?: Readonly<Record<string, unknown>>;
   /** tfjs backend to use (default auto: tfjs-node, else WASM, else CPU). */
   readonly backend?: BackendPreference;
-  /** Run jobs in worker threads (default) or in this thread (tests, debugging). */
-  readonly jobThread?: 'worker' | 'main';
+  /**
+   * Where jobs run: worker threads (default), this thread (tests, debugging), an executor, or a
+   * function of the run directory that makes one (`(dir) => slurmExecutor({ workDir: dir })`).
+   */
+  readonly jobThread?: JobExecutor | ((runDir: string) => JobExecutor);
   /** Sees every telemetry event (after the runner recorded it): a custom display, a test probe. */
   readonly onEvent?: (event: PipelineEvent) => void;
   /** Stops the run cleanly when aborted (the CLI wires SIGINT to it). */
@@ -212,7 +216,7 @@ const runInDir = async <P>(pipeline: Pipeline<P>, params: P, options: RunOptions
     datasetsDir: join(runDir, 'datasets'),
     pipeline: pipeline.name,
     backend: { preference, name: setup.backend },
-    ...(options.jobThread ? { jobThread: options.jobThread } : {}),
+    ...(options.jobThread ? { jobThread: typeof options.jobThread === 'function' ? options.jobThread(runDir) : options.jobThread } : {}),
     stageCache: { dir: join(runDir, 'stages'), reuse: Boolean(options.resume), reused: (stage) => reused.push(stage) },
     emit: onEvent,
   };

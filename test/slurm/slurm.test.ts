@@ -1,0 +1,99 @@
+/**
+ * The SLURM executor against a real cluster (scripts/slurm-up.sh brings up a single-node one; .ci/run
+ * does before the tests). Without a cluster these tests skip with the reason, except under CI=true
+ * or DISTILLERY_SLURM=1, where a missing cluster fails them: CI cannot go green untested.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { lastValueFrom, of, take, toArray } from 'rxjs';
+import { cleanupsSettled } from '../../src/core/cleanup.ts';
+import type { PipelineEvent } from '../../src/core/events.ts';
+import { jobRef, moduleUrl } from '../../src/core/job.ts';
+import { jobStage } from '../../src/operators/job-stage.ts';
+import { runJob } from '../../src/operators/run-job.ts';
+import { slurmExecutor } from '../../src/operators/slurm-executor.ts';
+import { runBuiltin, scratch, TINY_MOP } from '../pipelines/helpers.ts';
+
+const draw = jobRef<typeof import('../fixtures/draw-job.ts')>(moduleUrl('../fixtures/draw-job', import.meta.url));
+const failing = jobRef<typeof import('../fixtures/failing-job.ts')>(moduleUrl('../fixtures/failing-job', import.meta.url));
+const endless = jobRef<typeof import('../fixtures/endless-job.ts')>(moduleUrl('../fixtures/endless-job', import.meta.url));
+
+const required = ['true', '1'].includes(process.env.CI ?? '') || process.env.DISTILLERY_SLURM === '1';
+
+/** Why no cluster can run jobs here, or undefined when one answers. */
+const noCluster = (): string | undefined => {
+  try {
+    const ping = execFileSync('scontrol', ['ping'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
+    return /is UP/.test(ping) ? undefined : `no SLURM controller is up (scontrol ping: ${ping.trim()})`;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no SLURM client commands (scontrol) on the PATH' : `no SLURM controller answers (${(e as Error).message.split('\n')[0]})`;
+  }
+};
+const missing = noCluster();
+const skip = missing && !required ? `${missing}: sudo bash scripts/slurm-up.sh brings up a local cluster` : false;
+if (skip) process.stderr.write(`test/slurm: skipped, ${skip}\n`);
+
+const check = () => {
+  if (missing) assert.fail(`${missing}, but CI=true or DISTILLERY_SLURM=1 requires a cluster: run bash scripts/slurm-up.sh first (.ci/run does)`);
+};
+
+const jobState = (id: string): string => /JobState=(\S+)/.exec(execFileSync('scontrol', ['show', 'job', '-o', id], { encoding: 'utf8' }))?.[1] ?? '?';
+
+test('mop through SLURM gives exactly the returns of the local run with the same seed', { skip, timeout: 600_000 }, async () => {
+  check();
+  const local = await runBuiltin('mop', TINY_MOP, { seed: 5 });
+  const dir = join(scratch('slurm-mop'), 'run');
+  const onCluster = await runBuiltin('mop', TINY_MOP, { seed: 5, dir, jobThread: (runDir) => slurmExecutor({ workDir: runDir }) });
+  assert.equal(onCluster.status, 'completed');
+  assert.deepEqual(onCluster.results.returns, local.results.returns);
+  assert.deepEqual(onCluster.results.evaluation, local.results.evaluation);
+  // Every job ran as a SLURM job of its own and its reports came back while it ran.
+  const jobs = readdirSync(join(dir, 'jobs'));
+  assert.ok(jobs.length >= 5, `${jobs.length} jobs`);
+  for (const n of jobs) {
+    assert.ok(existsSync(join(dir, 'jobs', n, 'output.json')), `jobs/${n}/output.json`);
+    assert.equal(jobState(readFileSync(join(dir, 'jobs', n, 'slurm-job-id'), 'utf8').trim()), 'COMPLETED');
+  }
+  assert.ok(onCluster.events.some((e) => e.type === 'progress' && e.id.startsWith('teacher/')));
+  assert.ok(onCluster.events.some((e) => e.type === 'metric'));
+});
+
+test('a job that throws on the cluster fails its stage with its message and the SLURM job named', { skip, timeout: 120_000 }, async () => {
+  check();
+  const events: PipelineEvent[] = [];
+  const executor = slurmExecutor({ workDir: scratch('slurm-fail') });
+  const stage = of(1).pipe(
+    jobStage({ emit: (e) => events.push(e), jobThread: executor }, { job: failing, input: () => ({}), output: (_v, o) => o, display: () => ({ id: 'f', label: 'failing' }) }),
+  );
+  await assert.rejects(lastValueFrom(stage), (e: Error) => {
+    assert.match(e.message, /^job failing-job \(SLURM job \d+, .*\) FAILED \(exit 70:0[^)]*\): the job failed on purpose$/);
+    assert.equal(e.name, 'DistilleryFailure');
+    return true;
+  });
+});
+
+test('a job killed on the cluster (scancel) fails with its state; unsubscribing scancels the job', { skip, timeout: 120_000 }, async () => {
+  check();
+  const workDir = scratch('slurm-cancel');
+  // Killed by someone else while it runs: the stage fails, saying so.
+  const killed = lastValueFrom(runJob(endless, {}, { thread: slurmExecutor({ workDir }) }));
+  const idFile = join(workDir, 'jobs', '0', 'slurm-job-id');
+  for (let i = 0; i < 600 && !(existsSync(idFile) && existsSync(join(workDir, 'jobs', '0', 'events.jsonl'))); i++) await new Promise((r) => setTimeout(r, 100));
+  execFileSync('scancel', [readFileSync(idFile, 'utf8').trim()]);
+  await assert.rejects(killed, /^DistilleryFailure: job endless-job \(SLURM job \d+, .*\) CANCELLED/);
+  // Unsubscribed by the driver (Ctrl-C): the job is cancelled before the cleanup settles.
+  const first = await lastValueFrom(runJob(endless, {}, { thread: slurmExecutor({ workDir }) }).pipe(take(2), toArray()));
+  assert.equal(first.length, 2);
+  await cleanupsSettled();
+  assert.equal(jobState(readFileSync(join(workDir, 'jobs', '1', 'slurm-job-id'), 'utf8').trim()), 'CANCELLED');
+});
+
+test('draw: the output of a job run through SLURM equals the one in this thread, reports included', { skip, timeout: 120_000 }, async () => {
+  check();
+  const onCluster = await lastValueFrom(runJob(draw, { seed: 4, n: 5 }, { thread: slurmExecutor({ workDir: scratch('slurm-draw'), pollMs: 200 }) }).pipe(toArray()));
+  const here = await lastValueFrom(runJob(draw, { seed: 4, n: 5 }, { thread: 'main' }).pipe(toArray()));
+  assert.deepEqual(onCluster, here);
+});
