@@ -8,9 +8,10 @@ import { typecheckPipelineFile } from '../../pipeline/typecheck.ts';
 import { resolve } from 'node:path';
 import { runPipeline } from '../../pipeline/runner.ts';
 import { intFlag, parseCommandArgs } from '../args.ts';
+import { EXECUTOR_FLAGS, EXECUTOR_USAGE, executorFromFlags } from '../executor-flags.ts';
 import type { CommandIO } from '../io.ts';
 
-const USAGE = '<pipeline | file.ts> [--set key=value]… [--config file.json|yaml] [--seed N] [--out DIR] [--backend auto|tensorflow|wasm|cpu] [--json] [--resume] [--no-typecheck] [--help]';
+const USAGE = `<pipeline | file.ts> [--set key=value]… [--config file.json|yaml] [--seed N] [--out DIR] [--backend auto|tensorflow|wasm|cpu] [--json] [--resume] [--no-typecheck] ${EXECUTOR_USAGE} [--help]`;
 
 export const runCommand = async (argv: readonly string[], io: CommandIO): Promise<E.Either<DistilleryError, number>> => {
   const args = parseCommandArgs(
@@ -26,6 +27,7 @@ export const runCommand = async (argv: readonly string[], io: CommandIO): Promis
       resume: { type: 'boolean' },
       'no-typecheck': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
+      ...EXECUTOR_FLAGS,
     },
     { min: 0, max: 1, usage: USAGE },
   );
@@ -49,6 +51,8 @@ export const runCommand = async (argv: readonly string[], io: CommandIO): Promis
   const backend = args.right.values.backend ?? 'auto';
   if (!BACKEND_PREFERENCES.includes(backend as BackendPreference))
     return E.left(distilleryError('invalid-input', `--backend: expected one of ${BACKEND_PREFERENCES.join(', ')}, got "${String(backend)}"`));
+  const executor = executorFromFlags(args.right.values, typeof args.right.values.out === 'string' ? args.right.values.out : undefined, (line) => io.stderr.write(line + '\n'));
+  if (E.isLeft(executor)) return executor;
   const target = args.right.positionals[0];
   if (/\.[cm]?ts$/.test(target) && !args.right.values['no-typecheck']) {
     const checked = await typecheckPipelineFile(resolve(target));
@@ -84,6 +88,7 @@ export const runCommand = async (argv: readonly string[], io: CommandIO): Promis
       json: Boolean(args.right.values.json),
       resume: Boolean(args.right.values.resume),
       backend: backend as BackendPreference,
+      ...(executor.right ? { jobThread: executor.right, runInfo: { executor: 'slurm' } } : {}),
       stdout: io.stdout,
       stderr: io.stderr,
       signal: io.signal ?? controller.signal,
