@@ -29,7 +29,8 @@ const noCluster = (): string | undefined => {
     const ping = execFileSync('scontrol', ['ping'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
     return /is UP/.test(ping) ? undefined : `no SLURM controller is up (scontrol ping: ${ping.trim()})`;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no SLURM client commands (scontrol) on the PATH' : `no SLURM controller answers (${(e as Error).message.split('\n')[0]})`;
+    const err = e as NodeJS.ErrnoException & { stdout?: string };
+    return err.code === 'ENOENT' ? 'no SLURM client commands (scontrol) on the PATH' : `no SLURM controller answers (scontrol ping: ${(err.stdout || err.message).trim().split('\n')[0]})`;
   }
 };
 const missing = noCluster();
