@@ -19,6 +19,8 @@ usage:
   distillery bench [name…] [--json] [--quick]
   distillery animate <file.arrow> [--episode N] [--task T] [--every K] [--out file.svg]
   distillery report <run-dir> [--json]
+  distillery import <file.hdf5 | minari-dir> --format d4rl|minari --out file.arrow [--env ID] [--task T] [--json]
+  distillery export <file.arrow> --format d4rl|minari --out file.hdf5 [--task T] [--json]
   distillery init <dir> [--from tarball|folder|version]
   distillery --help | --version
 
@@ -33,7 +35,9 @@ commands:
   bench      the benchmarks (figures only, never pass/fail)
   animate    a stick-figure SVG of one walker episode of a dataset
   init       a project folder for your own pipelines (package.json, tsconfig, an example)
-  report     write <run-dir>/report.html (parameters, results, learning curves, artifacts; works offline)`;
+  report     write <run-dir>/report.html (parameters, results, learning curves, artifacts; works offline)
+  import     a D4RL or Minari HDF5 dataset as an Arrow dataset
+  export     one task of an Arrow dataset as a D4RL or Minari HDF5 file`;
 
 type Command = (argv: readonly string[], io: CommandIO) => Promise<Either<DistilleryError, number>>;
 
@@ -49,6 +53,8 @@ const commands: Record<string, () => Promise<Command>> = {
   bench: async () => (await import('./commands/bench.ts')).benchCommand,
   animate: async () => (await import('./commands/animate.ts')).animateCommand,
   report: async () => (await import('./commands/report.ts')).reportCommand,
+  import: async () => (await import('./commands/import.ts')).importCommand,
+  export: async () => (await import('./commands/export.ts')).exportCommand,
   init: async () => (await import('./commands/init.ts')).initCommand,
   // Internal: what a SLURM batch job runs (--executor slurm; src/operators/slurm-executor.ts).
   job: async () => (await import('./commands/job.ts')).jobCommand,
