@@ -42,6 +42,14 @@ const notJson = (v: unknown, path: string): string | undefined => {
 };
 
 export const jobCommand = async (argv: readonly string[], _io: CommandIO): Promise<E.Either<DistilleryError, number>> => {
+  const r = await runJobFiles(argv);
+  // A handle a job left open (a timer, a native thread pool) must not keep the SLURM job, and its
+  // allocation, alive until its time limit: once the CLI has set the exit code, exit.
+  setTimeout(() => process.exit(), 2000).unref();
+  return r;
+};
+
+const runJobFiles = async (argv: readonly string[]): Promise<E.Either<DistilleryError, number>> => {
   const args = parseCommandArgs('job', argv, {}, { min: 4, max: 4, usage: USAGE });
   if (E.isLeft(args)) return args;
   const [module, inputFile, outputFile, eventsFile] = args.right.positionals;
