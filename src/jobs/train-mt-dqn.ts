@@ -13,7 +13,7 @@ import type { TransitionBatch } from '../core/batch.ts';
 import { MtDqn, epsilonAt, type MtDqnBatch, type MtDqnHyper, MT_DQN_DEFAULTS } from '../algos/mt-dqn/index.ts';
 import { ReplayBuffer } from '../algos/replay-buffer.ts';
 import { getEnv, makeEnv, prepareEnv, type Env } from '../envs/index.ts';
-import type { BackendPreference } from '../nn/index.ts';
+import type { BackendPreference, NamedWeight } from '../nn/index.ts';
 import { trainingLoop, useBackend } from './common.ts';
 
 export interface TrainMtDqnInput {
@@ -25,6 +25,11 @@ export interface TrainMtDqnInput {
   /** Greedy evaluation every this many iterations (and at 0 and at the end). */
   readonly evalEvery: number;
   readonly evalEpisodes: number;
+  /**
+   * Transfer (the paper's experiment): start the shared block from these weights (`sharedWeights`
+   * of an earlier run with the same `hidden`) and, with `freeze`, train only w_t and f_t.
+   */
+  readonly shared?: { readonly weights: readonly NamedWeight[]; readonly freeze: boolean };
   readonly seed: number;
   readonly backend: BackendPreference;
   readonly metricsEvery: number;
@@ -34,6 +39,8 @@ export interface TrainMtDqnOutput {
   readonly tasks: readonly string[];
   /** Mean greedy return per task at each evaluation. */
   readonly curve: readonly { readonly step: number; readonly returns: readonly number[] }[];
+  /** The learned shared block (input of a transfer run). */
+  readonly sharedWeights: readonly NamedWeight[];
   readonly backend: string;
   readonly seconds: number;
 }
@@ -80,7 +87,8 @@ export const trainMtDqnJob = async (input: TrainMtDqnInput, ctx: JobContext): Pr
     observationSizes: envs.map((e) => e.observationSpace.kind === 'box' ? e.observationSpace.shape[0] : 1),
     actionCounts: envs.map((e) => (e.actionSpace.kind === 'discrete' ? e.actionSpace.n : 0)),
   };
-  const dqn = new MtDqn(dims, hyper, rng.split('init'));
+  const dqn = new MtDqn(dims, hyper, rng.split('init'), { trainShared: !input.shared?.freeze });
+  if (input.shared) dqn.loadSharedWeights(input.shared.weights);
   const buffers = envs.map((_, i) => new ReplayBuffer(hyper.replayCapacity, { obsDim: dims.observationSizes[i], actDim: 1, discreteActions: true }));
   const explore = envs.map((e, i) => rng.split(`explore/${nameOf(input.tasks[i])}`));
   const sample = rng.split('replay');
@@ -92,6 +100,7 @@ export const trainMtDqnJob = async (input: TrainMtDqnInput, ctx: JobContext): Pr
     returns.forEach((value, i) => ctx.report({ kind: 'metric', name: `return/${nameOf(input.tasks[i])}`, step, value }));
   };
   const started = Date.now();
+  let sharedWeights: NamedWeight[] = [];
   try {
     evalAll(0);
     await trainingLoop({
@@ -119,10 +128,11 @@ export const trainMtDqnJob = async (input: TrainMtDqnInput, ctx: JobContext): Pr
         return metrics;
       },
     });
+    sharedWeights = dqn.sharedWeights();
   } finally {
     dqn.dispose();
   }
-  return { tasks: input.tasks.map(nameOf), curve, backend, seconds: (Date.now() - started) / 1000 };
+  return { tasks: input.tasks.map(nameOf), curve, sharedWeights, backend, seconds: (Date.now() - started) / 1000 };
 };
 
 /** A one-row batch for the replay buffer. */

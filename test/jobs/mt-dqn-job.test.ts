@@ -42,3 +42,21 @@ test('MT-DQN job: a continuous-action env is refused with one line (invalid-inpu
     (e: unknown) => e instanceof DistilleryFailure && e.error.code === 'invalid-input' && /discrete actions/.test(e.message),
   );
 });
+
+test('MT-DQN job, transfer: the shared block learned on two tasks starts a third; frozen, it comes back unchanged', async () => {
+  const first = await trainMtDqnJob({ ...input, steps: 40, evalEvery: 40 }, { report: () => {} });
+  assert.deepEqual(
+    first.sharedWeights.map((w) => w.name),
+    ['shared/layer0/kernel', 'shared/layer0/bias'],
+  );
+  const held = { tasks: [{ env: 'classic/mountain-car', task: 'default', config: { maxEpisodeSteps: 30 } }], steps: 40, evalEvery: 40 };
+  const frozen = await trainMtDqnJob({ ...input, ...held, shared: { weights: first.sharedWeights, freeze: true } }, { report: () => {} });
+  frozen.sharedWeights.forEach((w, i) => assert.deepEqual(w.data, first.sharedWeights[i].data));
+  const tuned = await trainMtDqnJob({ ...input, ...held, shared: { weights: first.sharedWeights, freeze: false } }, { report: () => {} });
+  assert.notDeepEqual(tuned.sharedWeights[0].data, first.sharedWeights[0].data);
+  // Weights of another architecture are refused with one line.
+  await assert.rejects(
+    trainMtDqnJob({ ...input, ...held, hyper: { ...input.hyper, hidden: [16, 8] }, shared: { weights: first.sharedWeights, freeze: true } }, { report: () => {} }),
+    (e: unknown) => e instanceof DistilleryFailure && e.error.code === 'bad-file' && !e.message.includes('\n'),
+  );
+});

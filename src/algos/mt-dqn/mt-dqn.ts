@@ -5,7 +5,8 @@ import type { Rng } from '../../core/rng.ts';
 import { Adam } from '../../nn/adam.ts';
 import type { OutputLoss } from '../../nn/loss.ts';
 import { JsMlp } from '../../nn/js-mlp.ts';
-import { mlpSpec } from '../../nn/mlp.ts';
+import { mlpSpec, type NamedWeight } from '../../nn/mlp.ts';
+import { DistilleryFailure, distilleryError } from '../../core/errors.ts';
 import { SharedMlp, sharedMlpSpec, type TaskBatch } from '../../nn/shared-mlp.ts';
 
 /**
@@ -187,6 +188,25 @@ export class MtDqn {
     this.js = undefined;
     if (this.updates % this.hyper.targetUpdate === 0) this.target.copyFrom(this.online);
     return losses;
+  }
+
+  /** The shared block's weights (`shared/layer<l>/…`): what the transfer experiment carries to a held-out task. */
+  sharedWeights(): NamedWeight[] {
+    return this.online.weights().filter((w) => w.name.startsWith('shared/'));
+  }
+
+  /** Loads shared-block weights from `sharedWeights()` of a network with the same `hidden` sizes, into the online and target networks. */
+  loadSharedWeights(weights: readonly NamedWeight[]): void {
+    const byName = new Map(weights.map((w) => [w.name, w]));
+    const mine = this.online.shared.weights();
+    for (const w of mine) {
+      const given = byName.get(`shared/${w.name}`);
+      if (!given || given.data.length !== w.data.length || given.shape.join() !== w.shape.join())
+        throw new DistilleryFailure(distilleryError('bad-file', `MT-DQN: shared weight shared/${w.name} is ${given ? `[${given.shape.join(', ')}]` : 'missing'}, the network needs [${w.shape.join(', ')}]`));
+    }
+    this.online.shared.params.forEach((p, i) => p.assign(tf.tensor(byName.get(`shared/${mine[i].name}`)!.data, p.shape)));
+    this.target.copyFrom(this.online);
+    this.js = undefined;
   }
 
   dispose(): void {
