@@ -99,12 +99,13 @@ export interface GroupInfo {
   readonly keys: readonly string[];
 }
 
-const infoOf = (file: string, name: string, node: unknown): DatasetInfo | GroupInfo | undefined => {
+// instanceof, not constructor names: a bundler may rename the classes (esbuild: Group → Group2).
+const infoOf = (mod: H5, file: string, name: string, node: unknown): DatasetInfo | GroupInfo | undefined => {
   if (node === null || node === undefined) return undefined;
-  const ctor = (node as { constructor?: { name?: string } }).constructor?.name;
-  if (ctor === 'Group' || ctor === 'File') return { kind: 'group', keys: h5call(file, name, () => (node as H5Group).keys()) };
-  if (ctor !== 'Dataset') return undefined;
-  const d = node as H5Dataset;
+  name = name === '/' ? 'the root group' : name;
+  if (node instanceof mod.Group) return { kind: 'group', keys: h5call(file, name, () => node.keys()) };
+  if (!(node instanceof mod.Dataset)) return undefined;
+  const d = node;
   const meta = h5call(file, name, () => d.metadata);
   const shape = (h5call(file, name, () => d.shape) ?? []).map(Number);
   const enumMembers = (meta as { enum_type?: { members?: Record<string, number> } }).enum_type?.members;
@@ -138,12 +139,12 @@ export const openHdf5Reader = async (path: string): Promise<E.Either<DistilleryE
   try {
     const f = h5call(path, 'cannot open', () => new mod.File(path, 'r'));
     if (Number((f as unknown as { file_id: bigint | number }).file_id) < 0) return E.left(distilleryError('bad-file', `${path}: cannot open as HDF5`));
-    const get = (name: string) => h5call(path, name, () => (name === '/' ? f : f.get(name)));
+    const get = (name: string) => h5call(path, name === '/' ? 'the root group' : name, () => (name === '/' ? f : f.get(name)));
     return E.right({
       path,
       info: (name) => {
         const node = get(name);
-        return infoOf(path, name, node);
+        return infoOf(mod, path, name, node);
       },
       numbers: (name) => {
         const d = get(name) as H5Dataset;
