@@ -98,3 +98,36 @@ test('draw: the output of a job run through SLURM equals the one in this thread,
   const here = await lastValueFrom(runJob(draw, { seed: 4, n: 5 }, { thread: 'main' }).pipe(toArray()));
   assert.deepEqual(onCluster, here);
 });
+
+test('run --executor: bad flags and a machine without SLURM give one line and exit 1, and write nothing (no cluster needed)', async () => {
+  const { main } = await import('../../src/cli/main.ts');
+  const { captureIO } = await import('../helpers/io.ts');
+  const out = join(scratch('slurm-flags'), 'run');
+  const cases: [string[], RegExp][] = [
+    [['--executor', 'pbs'], /^distillery run: --executor: expected local or slurm, got "pbs"$/],
+    [['--slurm.time', '01:00:00'], /^distillery run: --slurm\.time needs --executor slurm$/],
+    [['--executor', 'slurm', '--slurm.time', '1h'], /^distillery run: --slurm\.time: expected a time limit/],
+    [['--executor', 'slurm', '--slurm.cpus', '0'], /^distillery run: --slurm\.cpus: expected a positive integer, got "0"$/],
+    [['--executor', 'slurm', '--slurm.mem', 'lots'], /^distillery run: --slurm\.mem: expected a memory size/],
+    [['--executor', 'slurm', '--slurm.extra', 'oops'], /^distillery run: --slurm\.extra: expected sbatch options/],
+  ];
+  for (const [flags, expected] of cases) {
+    const io = captureIO();
+    const code = await main(['run', 'mop', '--out', out, ...flags], io);
+    assert.equal(code, 1, flags.join(' '));
+    assert.match(io.err().trim(), expected);
+    assert.equal(io.err().trim().split('\n').length, 1);
+  }
+  // No SLURM commands on the PATH (only node): said plainly, before anything is written.
+  const { mkdtempSync, symlinkSync } = await import('node:fs');
+  const bin = mkdtempSync(join(scratch('slurm-path'), 'bin-'));
+  symlinkSync(process.execPath, join(bin, 'node'));
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync(process.execPath, [new URL('../../bin/distillery.mjs', import.meta.url).pathname, 'run', 'mop', '--executor', 'slurm', '--out', out], {
+    encoding: 'utf8',
+    env: { ...process.env, PATH: bin },
+  });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr.trim(), /^distillery run: --executor slurm: sbatch is not on the PATH \(/);
+  assert.ok(!existsSync(out));
+});
