@@ -8,6 +8,7 @@
  * reason a bad file gets ("file signature not found", "Not an HDF5 file").
  */
 import fs, { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { distilleryError, DistilleryFailure, type DistilleryError } from '../core/errors.ts';
@@ -183,8 +184,18 @@ export interface Hdf5Writer {
 }
 
 export const openHdf5Writer = async (path: string): Promise<E.Either<DistilleryError, Hdf5Writer>> => {
-  const mod = await h5();
+  try {
+    if (statSync(path).isDirectory()) return E.left(distilleryError('invalid-input', `${path}: is a directory (--out names the HDF5 file to write)`));
+  } catch {
+    // does not exist yet: fine
+  }
   const tmp = `${path}.tmp`;
+  try {
+    fs.mkdirSync(dirname(path), { recursive: true });
+  } catch (e) {
+    return E.left(distilleryError('io', `${path}: cannot create its directory (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`));
+  }
+  const mod = await h5();
   try {
     const f = h5call(path, 'cannot create', () => new mod.File(tmp, 'w'));
     if (Number((f as unknown as { file_id: bigint | number }).file_id) < 0) return E.left(distilleryError('io', `${tmp}: cannot create`));
@@ -205,7 +216,12 @@ export const openHdf5Writer = async (path: string): Promise<E.Either<DistilleryE
       close: () => {
         open = false;
         h5call(path, 'close', () => f.close());
-        fs.renameSync(tmp, path);
+        try {
+          fs.renameSync(tmp, path);
+        } catch (e) {
+          fs.rmSync(tmp, { force: true });
+          throw new DistilleryFailure(distilleryError('io', `${path}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`));
+        }
       },
       abort: () => {
         if (open) quietly(() => f.close());
