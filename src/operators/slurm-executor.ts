@@ -9,6 +9,7 @@ import { trackCleanup } from '../core/cleanup.ts';
 import { DistilleryFailure, distilleryError, type DistilleryError, type ErrorCode } from '../core/errors.ts';
 import type { JobEvent, JobRef } from '../core/job.ts';
 import type { JobMessage, RemoteExecutor } from './run-job.ts';
+import { decodeWire, encodeWire } from './wire-json.ts';
 
 export interface SlurmOptions {
   /** Where the jobs' files go (`<workDir>/jobs/<n>/`): the run directory, on a filesystem the nodes share. */
@@ -52,7 +53,7 @@ export const checkSlurmOptions = (o: SlurmOptions): E.Either<DistilleryError, Sl
  * new report lines as they appear, and emits the output once the job has COMPLETED. A job that
  * fails (or is cancelled, or runs out of time) fails with its error and its stderr's tail;
  * unsubscribing `scancel`s it and waits until it has left the node (registered with trackCleanup).
- * Inputs and outputs travel as JSON: a job's output must be a JSON value.
+ * Inputs and outputs travel as JSON (wire-json.ts: typed arrays and non-finite numbers included).
  *
  *   run(ref, input): --sbatch…poll--e--e--poll--(d|)
  */
@@ -150,7 +151,7 @@ const runOnSlurm = <I, O>(ref: JobRef<I, O>, input: I, o: SlurmOptions & { workD
     const name = basename(fileURLToPath(ref.module)).replace(/\.[cm]?[jt]s$/, '');
     try {
       dir = newJobDir(o.workDir);
-      writeFileSync(join(dir, 'input.json'), JSON.stringify(input));
+      writeFileSync(join(dir, 'input.json'), encodeWire(input, 'input'));
       // The job runs the code the driver runs: the sources through tsx when the driver does.
       const fromSource = import.meta.url.endsWith('.ts');
       const script = [
@@ -162,6 +163,7 @@ const runOnSlurm = <I, O>(ref: JobRef<I, O>, input: I, o: SlurmOptions & { workD
       ].join('\n');
       writeFileSync(join(dir, 'job.sh'), script, { mode: 0o755 });
     } catch (e) {
+      if (e instanceof DistilleryFailure) return void subscriber.error(e);
       subscriber.error(new DistilleryFailure(distilleryError('io', `--executor slurm: cannot write the job's files under ${join(o.workDir, 'jobs')} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`)));
       return;
     }
@@ -233,7 +235,7 @@ const runOnSlurm = <I, O>(ref: JobRef<I, O>, input: I, o: SlurmOptions & { workD
             throw new DistilleryFailure(distilleryError('io', `job ${name} (SLURM job ${id}) completed but ${join(dir, 'output.json')} is not there: the run directory must be on a filesystem the nodes share`));
           }
           finished = true;
-          subscriber.next({ type: 'done', output: JSON.parse(text) as O });
+          subscriber.next({ type: 'done', output: decodeWire(text) as O });
           subscriber.complete();
           return;
         }

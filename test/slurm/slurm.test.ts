@@ -131,3 +131,13 @@ test('run --executor: bad flags and a machine without SLURM give one line and ex
   assert.match(r.stderr.trim(), /^distillery run: --executor slurm: sbatch is not on the PATH \(/);
   assert.ok(!existsSync(out));
 });
+
+test('a job\'s input and output travel exactly: typed arrays and non-finite numbers included, a Map refused with its path (no cluster needed)', async () => {
+  const { decodeWire, encodeWire } = await import('../../src/operators/wire-json.ts');
+  const value = { a: [1, 0.1, -0, 1e-310], f32: Float32Array.from([0.1, Infinity, -0]), f64: Float64Array.from([Math.PI, NaN]), i: Int32Array.from([-3]), n: -Infinity, s: 'x', o: { b: null, t: true } };
+  const back = decodeWire(encodeWire(value, 'output')) as typeof value;
+  assert.deepStrictEqual(back, value);
+  assert.ok(Object.is(back.a[2], -0));
+  assert.ok(back.f32 instanceof Float32Array && back.f64 instanceof Float64Array);
+  assert.throws(() => encodeWire({ w: { m: new Map() } }, 'output'), /^DistilleryFailure: output\.w\.m is Map, which does not travel as JSON/);
+});

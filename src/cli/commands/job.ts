@@ -2,7 +2,7 @@
  * `distillery job <module-url> <input.json> <output.json> <events.jsonl>`: internal, what a SLURM
  * batch job runs (src/operators/slurm-executor.ts). Loads the job module's default export, runs it
  * on the input, appends each report to events.jsonl as one JSON line, and writes the output as
- * JSON atomically. On failure it writes error.json ({ code, message }) beside the output and
+ * JSON (operators/wire-json.ts) atomically. On failure it writes error.json ({ code, message }) beside the output and
  * returns the error (one line on stderr, exit 1, or 70 for a bug). Relative paths are relative to
  * the working directory (the job's folder).
  */
@@ -14,32 +14,11 @@ import { writeFileAtomic } from '../../core/atomic-file.ts';
 import { distilleryError, errorOf, type DistilleryError } from '../../core/errors.ts';
 import type { JobEvent } from '../../core/job.ts';
 import { loadJob } from '../../operators/run-job.ts';
+import { decodeWire, encodeWire } from '../../operators/wire-json.ts';
 import { parseCommandArgs } from '../args.ts';
 import type { CommandIO } from '../io.ts';
 
 const USAGE = '<module-url> <input.json> <output.json> <events.jsonl>   (internal: what a SLURM job runs)';
-
-/** Where a value is not JSON (typed arrays, NaN, functions…): it would not survive the trip back. */
-const notJson = (v: unknown, path: string): string | undefined => {
-  if (v === null || typeof v === 'string' || typeof v === 'boolean') return undefined;
-  if (typeof v === 'number') return Number.isFinite(v) ? undefined : `${path} is ${v}`;
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const bad = notJson(v[i], `${path}[${i}]`);
-      if (bad) return bad;
-    }
-    return undefined;
-  }
-  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
-    for (const [k, x] of Object.entries(v)) {
-      if (x === undefined) continue;
-      const bad = notJson(x, `${path}.${k}`);
-      if (bad) return bad;
-    }
-    return undefined;
-  }
-  return `${path} is ${typeof v === 'object' ? (v as object).constructor?.name ?? 'an object' : typeof v}`;
-};
 
 export const jobCommand = async (argv: readonly string[], _io: CommandIO): Promise<E.Either<DistilleryError, number>> => {
   const r = await runJobFiles(argv);
@@ -64,7 +43,7 @@ const runJobFiles = async (argv: readonly string[]): Promise<E.Either<Distillery
   };
   let input: unknown;
   try {
-    input = JSON.parse(readFileSync(inputFile, 'utf8'));
+    input = decodeWire(readFileSync(inputFile, 'utf8'));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return failed(
@@ -79,9 +58,13 @@ const runJobFiles = async (argv: readonly string[]): Promise<E.Either<Distillery
     if (/\.[cm]?ts$/.test(module) && !import.meta.url.endsWith('.ts')) (await import('tsx/esm/api')).register();
     const job = await loadJob<unknown, unknown>(module);
     const output = await job(input, { report: (event: JobEvent) => appendFileSync(eventsFile, JSON.stringify(event) + '\n') });
-    const bad = notJson(output, 'output');
-    if (bad) return failed(distilleryError('internal', `${module}: its output must be a JSON value to come back from a SLURM job, but ${bad}`));
-    writeFileAtomic(outputFile, JSON.stringify(output));
+    let text: string;
+    try {
+      text = encodeWire(output, 'output');
+    } catch (e) {
+      return failed(distilleryError('internal', `${module}: ${errorOf(e).message}`));
+    }
+    writeFileAtomic(outputFile, text);
     return E.right(0);
   } catch (e) {
     return failed(errorOf(e));
