@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
@@ -150,4 +151,27 @@ test('vega: a Vega-Lite specification renders to SVG in Node without a DOM', asy
   const svg = await renderVegaLiteSvg({ data: { values: [{ x: 1, y: 2 }, { x: 2, y: 4 }] }, mark: 'line', encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } } });
   assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
   assert.match(svg, /mark-line/);
+});
+
+const CHROMIUM = '/usr/bin/chromium';
+
+test('report: headless Chromium loads the page and it holds every chart', async (t) => {
+  if (!existsSync(CHROMIUM)) return t.skip(`${CHROMIUM} is not installed (apt-get install chromium): the browser check did not run`);
+  const dir = handRun();
+  const r = await writeRunReport(dir);
+  assert.ok(E.isRight(r));
+  const page = `file://${join(dir, 'report.html')}`;
+  const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', `--user-data-dir=${join(dir, 'chromium-profile')}`];
+  const dom = spawnSync(CHROMIUM, [...flags, '--dump-dom', page], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(dom.status, 0, dom.stderr);
+  // the DOM the browser built: both charts (SVG with their marks) and the figure
+  assert.equal((dom.stdout.match(/<svg /g) ?? []).length, 2);
+  const lines = (html: string) => (html.match(/class="mark-line role-mark/g) ?? []).length;
+  assert.ok(lines(dom.stdout) >= 2);
+  assert.equal(lines(dom.stdout), lines(readFileSync(join(dir, 'report.html'), 'utf8')));
+  assert.match(dom.stdout, /<img alt="a square" src="data:image\/svg\+xml;base64,/);
+  const png = join(dir, 'report.png');
+  const shot = spawnSync(CHROMIUM, [...flags, '--window-size=1000,1600', `--screenshot=${png}`, page], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(shot.status, 0, shot.stderr);
+  assert.ok(statSync(png).size > 20_000, `screenshot of ${statSync(png).size} bytes`);
 });
