@@ -105,5 +105,6 @@ export const executorFromFlags = (
           `they see it only if it is exported to them (else the first job fails saying so; use --out on a shared filesystem)`,
       );
   }
-  return E.right((runDir: string) => slurmExecutor({ ...options, workDir: runDir }));
+  // --resume also picks up jobs an earlier driver of the run submitted (finished or still running).
+  return E.right((runDir: string) => slurmExecutor({ ...options, workDir: runDir, ...(values.resume ? { resume: true } : {}) }));
 };

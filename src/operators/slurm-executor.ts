@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,12 @@ export interface SlurmOptions {
   readonly node?: string;
   /** How often the job's state is polled (default 500 ms). */
   readonly pollMs?: number;
+  /**
+   * Pick up the jobs of an earlier driver on this workDir (`--resume` after a driver crash): a job
+   * with the same module and input that finished gives its output without running again; one
+   * still queued or running is waited for instead of submitted again.
+   */
+  readonly resume?: boolean;
 }
 
 export interface SlurmExecutor extends RemoteExecutor {
@@ -130,6 +136,28 @@ const newJobDir = (workDir: string): string => {
   }
 };
 
+/** The latest job folder of an earlier driver holding `module`'s job on `inputText`. */
+const earlierJob = (workDir: string, module: string, inputText: string): { dir: string; id?: string; output: boolean } | undefined => {
+  const jobs = join(workDir, 'jobs');
+  let names: string[];
+  try {
+    names = readdirSync(jobs).filter((n) => /^\d+$/.test(n));
+  } catch {
+    return undefined;
+  }
+  for (const n of names.sort((a, b) => Number(b) - Number(a))) {
+    const dir = join(jobs, n);
+    try {
+      if (!readFileSync(join(dir, 'job.sh'), 'utf8').includes(` job ${quote(module)} `) || readFileSync(join(dir, 'input.json'), 'utf8') !== inputText) continue;
+    } catch {
+      continue;
+    }
+    const id = existsSync(join(dir, 'slurm-job-id')) ? readFileSync(join(dir, 'slurm-job-id'), 'utf8').trim() : undefined;
+    return { dir, ...(id ? { id } : {}), output: existsSync(join(dir, 'output.json')) };
+  }
+  return undefined;
+};
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const tail = async (file: string, lines: number): Promise<string | undefined> => {
@@ -149,9 +177,16 @@ const runOnSlurm = <I, O>(ref: JobRef<I, O>, input: I, o: SlurmOptions & { workD
     let id: string | undefined;
     let dir: string;
     const name = basename(fileURLToPath(ref.module)).replace(/\.[cm]?[jt]s$/, '');
+    let earlier: { dir: string; id?: string; output: boolean } | undefined;
     try {
-      dir = newJobDir(o.workDir);
-      writeFileSync(join(dir, 'input.json'), encodeWire(input, 'input'));
+      const inputText = encodeWire(input, 'input');
+      earlier = o.resume ? earlierJob(o.workDir, ref.module, inputText) : undefined;
+      if (earlier?.output || earlier?.id) dir = earlier.dir;
+      else {
+        earlier = undefined;
+        dir = newJobDir(o.workDir);
+      }
+      if (!earlier) writeFileSync(join(dir, 'input.json'), inputText);
       // The job runs the code the driver runs: the sources through tsx when the driver does.
       const fromSource = import.meta.url.endsWith('.ts');
       const script = [
@@ -161,13 +196,13 @@ const runOnSlurm = <I, O>(ref: JobRef<I, O>, input: I, o: SlurmOptions & { workD
         `exec ${o.node ? quote(o.node) : 'node'} ${quote(distilleryBin())} job ${quote(ref.module)} input.json output.json events.jsonl`,
         '',
       ].join('\n');
-      writeFileSync(join(dir, 'job.sh'), script, { mode: 0o755 });
+      if (!earlier) writeFileSync(join(dir, 'job.sh'), script, { mode: 0o755 });
     } catch (e) {
       if (e instanceof DistilleryFailure) return void subscriber.error(e);
       subscriber.error(new DistilleryFailure(distilleryError('io', `--executor slurm: cannot write the job's files under ${join(o.workDir, 'jobs')} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`)));
       return;
     }
-    const args = [
+    const sbatchArgs = (dir: string) => [
       '--parsable',
       `--job-name=distillery-${name}`,
       `--chdir=${dir}`,
@@ -180,7 +215,8 @@ const runOnSlurm = <I, O>(ref: JobRef<I, O>, input: I, o: SlurmOptions & { workD
       ...(o.extra ?? []),
       join(dir, 'job.sh'),
     ];
-    const events = join(dir, 'events.jsonl');
+    const args = sbatchArgs(dir);
+    let events = join(dir, 'events.jsonl');
     let offset = 0;
     let partial = '';
     const decoder = new TextDecoder();
@@ -220,11 +256,33 @@ const runOnSlurm = <I, O>(ref: JobRef<I, O>, input: I, o: SlurmOptions & { workD
       return new DistilleryFailure(distilleryError(reported?.code ?? 'io', `job ${name} (SLURM job ${id}, ${dir}) ${how}: ${why}`));
     };
     const watch = async (): Promise<void> => {
-      id = (await slurm('sbatch', args)).trim().split(';')[0];
-      writeFileSync(join(dir, 'slurm-job-id'), `${id}\n`);
+      if (earlier?.output) {
+        // Finished on the cluster while no driver watched: its output, without running it again.
+        const output = decodeWire(await readFile(join(dir, 'output.json'), 'utf8')) as O;
+        finished = true;
+        if (stopped) return;
+        subscriber.next({ type: 'done', output });
+        subscriber.complete();
+        return;
+      }
+      const attach = earlier?.id !== undefined && !FINAL.has((await jobState(earlier.id)).state) ? earlier.id : undefined;
+      if (attach !== undefined) id = attach;
+      else {
+        if (earlier) {
+          // The earlier job failed or vanished: run it again in a folder of its own.
+          const again = newJobDir(o.workDir);
+          for (const f of ['input.json', 'job.sh']) writeFileSync(join(again, f), readFileSync(join(dir, f), 'utf8'), { mode: f === 'job.sh' ? 0o755 : 0o644 });
+          dir = again;
+          args.splice(0, args.length, ...sbatchArgs(dir));
+          events = join(dir, 'events.jsonl');
+        }
+        id = (await slurm('sbatch', args)).trim().split(';')[0];
+        writeFileSync(join(dir, 'slurm-job-id'), `${id}\n`);
+      }
+      const jobId: string = id;
       for (;;) {
         if (stopped) return;
-        const s = await jobState(id);
+        const s = await jobState(jobId);
         await drain();
         if (stopped) return;
         if (s.state === 'COMPLETED' || (s.gone && existsSync(join(dir, 'output.json')))) {

@@ -141,3 +141,22 @@ test('a job\'s input and output travel exactly: typed arrays and non-finite numb
   assert.ok(back.f32 instanceof Float32Array && back.f64 instanceof Float64Array);
   assert.throws(() => encodeWire({ w: { m: new Map() } }, 'output'), /^DistilleryFailure: output\.w\.m is Map, which does not travel as JSON/);
 });
+
+test('resume: a job an earlier driver submitted gives its output without running again, or is waited for while it runs', { skip, timeout: 120_000 }, async () => {
+  check();
+  const workDir = scratch('slurm-resume');
+  const first = await lastValueFrom(runJob(draw, { seed: 7, n: 3 }, { thread: slurmExecutor({ workDir }) }));
+  const again = await lastValueFrom(runJob(draw, { seed: 7, n: 3 }, { thread: slurmExecutor({ workDir, resume: true }) }));
+  assert.deepEqual(again, first);
+  assert.deepEqual(readdirSync(join(workDir, 'jobs')), ['0']);
+  // A driver that stopped watching (crashed) left a job running: the next one attaches to it.
+  const orphan = runJob(endless, {}, { thread: slurmExecutor({ workDir }) }).subscribe({ error: () => undefined });
+  const idFile = join(workDir, 'jobs', '1', 'slurm-job-id');
+  for (let i = 0; i < 600 && !existsSync(idFile); i++) await new Promise((r) => setTimeout(r, 100));
+  const attached = await lastValueFrom(runJob(endless, {}, { thread: slurmExecutor({ workDir, resume: true }) }).pipe(take(2), toArray()));
+  assert.equal(attached.length, 2);
+  await cleanupsSettled();
+  assert.deepEqual(readdirSync(join(workDir, 'jobs')).sort(), ['0', '1']);
+  assert.equal(jobState(readFileSync(idFile, 'utf8').trim()), 'CANCELLED');
+  orphan.unsubscribe();
+});
