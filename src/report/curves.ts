@@ -137,7 +137,8 @@ const seedsLabel = (n: number): string => `${n} seed${n === 1 ? '' : 's'}`;
 
 /** The Vega-Lite specification of one curve: a band layer under a line layer, colour by series. */
 export const curveSpec = (curve: Curve, options: { width?: number; height?: number } = {}): TopLevelSpec => {
-  const labels = new Map([...curve.series].map(([s, n]) => [s, `${s} (${seedsLabel(n)})`]));
+  // series in name order: a task keeps its colour from chart to chart
+  const labels = new Map([...curve.series].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([s, n]) => [s, `${s} (${seedsLabel(n)})`]));
   const values = curve.rows.map((r) => ({ ...r, series: labels.get(r.series)! }));
   const pad = curve.max > curve.min ? 0.05 * (curve.max - curve.min) : Math.max(1e-9, Math.abs(curve.max) * 0.05 || 1);
   const domain = [curve.min - pad, curve.max + pad];
@@ -146,7 +147,7 @@ export const curveSpec = (curve: Curve, options: { width?: number; height?: numb
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: curve.name, anchor: 'start' },
-    width: options.width ?? 520,
+    width: options.width ?? 440,
     height: options.height ?? 220,
     data: { values },
     layer: [
