@@ -191,6 +191,28 @@ export const readD4rl = (r: Hdf5Reader): { flat: FlatTransitions; dropped: numbe
     keep.push(i);
   }
   const m = keep.length;
+  if (m === n && next) {
+    // nothing left out: the arrays as read
+    return {
+      flat: {
+        size: n,
+        obsDim,
+        actDim,
+        discreteActions: isDiscrete,
+        episode,
+        step,
+        observation: obs,
+        nextObservation: next,
+        action,
+        reward,
+        terminated: terminals,
+        truncated,
+        ...(phys && pd !== undefined ? { physics: { dim: pd, state: phys.state, nextState: phys.next } } : {}),
+        ...(rewardTasks.length ? { rewards: Object.fromEntries(rewardTasks.map((task) => [task, Float32Array.from(rewardCols[task])])) } : {}),
+      },
+      dropped,
+    };
+  }
   const flat: FlatTransitions = {
     size: m,
     obsDim,

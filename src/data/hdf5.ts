@@ -151,7 +151,9 @@ export const openHdf5Reader = async (path: string): Promise<E.Either<DistilleryE
         const d = get(name) as H5Dataset;
         const v = h5call(path, name, () => d.value) as unknown;
         if (!ArrayBuffer.isView(v) || v instanceof DataView) throw new DistilleryFailure(distilleryError('bad-file', `${path}: ${name}: not a numeric array`));
-        const arr = v as unknown as ArrayLike<number | bigint>;
+        if (v instanceof Float64Array) return v;
+        if (!(v instanceof BigInt64Array || v instanceof BigUint64Array)) return Float64Array.from(v as unknown as ArrayLike<number>);
+        const arr = v as unknown as ArrayLike<bigint>;
         const out = new Float64Array(arr.length);
         for (let i = 0; i < arr.length; i++) out[i] = Number(arr[i]);
         return out;

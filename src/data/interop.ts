@@ -36,6 +36,33 @@ export const episodeStarts = (f: Pick<FlatTransitions, 'size' | 'episode'>): num
   return starts;
 };
 
+/**
+ * The rows in file order when that order already has each episode's rows together with steps
+ * increasing (how our writers write): no reordering needed. Undefined otherwise.
+ */
+const inEpisodeOrder = (batches: readonly TransitionBatch[]): { b: number; r: number }[] | undefined => {
+  const seen = new Set<number>();
+  let prevEpisode: number | undefined;
+  let prevStep = -1;
+  const order: { b: number; r: number }[] = [];
+  for (let bi = 0; bi < batches.length; bi++) {
+    const b = batches[bi];
+    for (let r = 0; r < b.size; r++) {
+      const e = b.episode[r];
+      if (e !== prevEpisode) {
+        if (seen.has(e)) return undefined;
+        seen.add(e);
+        prevEpisode = e;
+        prevStep = -1;
+      }
+      if (b.step[r] <= prevStep) return undefined;
+      prevStep = b.step[r];
+      order.push({ b: bi, r });
+    }
+  }
+  return order;
+};
+
 /** One task's rows of a dataset, grouped by episode (in first-seen order) and in step order within one. */
 export const readFlatTask = async (path: string, task: string | undefined): Promise<E.Either<DistilleryError, { flat: FlatTransitions; metadata: DatasetMetadata; task: string }>> => {
   const opened = await openDatasetReader(path)();
@@ -52,8 +79,9 @@ export const readFlatTask = async (path: string, task: string | undefined): Prom
     const s = reader.shape;
     const n = batches.reduce((a, b) => a + b.size, 0);
     // rows of each episode, in step order
+    const direct = inEpisodeOrder(batches);
     const rowsOf = new Map<number, { b: number; r: number; step: number }[]>();
-    batches.forEach((b, bi) => {
+    if (!direct) batches.forEach((b, bi) => {
       for (let r = 0; r < b.size; r++) {
         const e = b.episode[r];
         let list = rowsOf.get(e);
@@ -61,7 +89,7 @@ export const readFlatTask = async (path: string, task: string | undefined): Prom
         list.push({ b: bi, r, step: b.step[r] });
       }
     });
-    const order = [...rowsOf.values()].flatMap((rows) => rows.sort((x, y) => x.step - y.step));
+    const order = direct ?? [...rowsOf.values()].flatMap((rows) => rows.sort((x, y) => x.step - y.step));
     const o = s.obsDim;
     const a = s.actDim;
     const pd = s.physicsDim;
