@@ -147,7 +147,7 @@ table.kv th{font-weight:normal;color:#555;white-space:nowrap}td.num{text-align:r
  * Writes `<runDir>/report.html` from the run's params.json, results.json and metrics.jsonl.
  * A run without results.json (still running, killed) is reported with what exists.
  */
-export const writeRunReport = async (runDir: string): Promise<E.Either<DistilleryError, RunReport>> => {
+export const writeRunReport = async (runDir: string, options: { generator?: string } = {}): Promise<E.Either<DistilleryError, RunReport>> => {
   const dir = resolve(runDir);
   try {
     const st = statSync(dir);
@@ -184,7 +184,7 @@ export const writeRunReport = async (runDir: string): Promise<E.Either<Distiller
   const title = `${params.right.pipeline} · seed ${params.right.seed}`;
   const sections = [
     `<h1>Run report: ${esc(title)}</h1>`,
-    `<p>${esc(dir)}</p>`,
+    `<p>${esc(dir)}${options.generator ? ` · report by ${esc(options.generator)}, ${esc(new Date().toISOString())}` : ''}</p>`,
     '<h2 id="run">Run</h2>',
     run ? keyValueTable(flatten(run)) : '<p class="missing">No results.json: the run has not finished (or was killed); what it recorded so far is below.</p>',
     '<h2 id="parameters">Parameters</h2>',

@@ -105,6 +105,7 @@ test('report: a real run (collect at a tiny budget) lists its datasets and its t
   const html = readFileSync(join(run.dir, 'report.html'), 'utf8');
   assert.match(html, /<h1>Run report: collect · seed \d+<\/h1>/);
   assert.match(html, /<th>status<\/th><td>completed<\/td>/);
+  assert.match(html, /report by distillery \S+ \(Node \d+\.\d+\.\d+\)/);
   for (const a of run.results.artifacts as { path: string }[]) assert.ok(html.includes(`>${relative(run.dir, a.path)}</a>`), a.path);
   for (const t of run.results.tables as { title: string }[]) assert.ok(html.includes(t.title.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')), t.title);
 });
