@@ -76,7 +76,8 @@ chmod 0600 /etc/munge/munge.key
 if munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
   say "munged already running (not ours: slurm-down.sh leaves it)"
 else
-  runuser -u munge -- /usr/sbin/munged
+  # Daemons must not inherit the lock's fd 9: munged would hold the lock for as long as it runs.
+  runuser -u munge -- /usr/sbin/munged 9>&-
   await test -s /run/munge/munged.pid || fail "munged wrote no PID file"
   cp /run/munge/munged.pid "$RUN/munged.pid"
   munge -n | unmunge >/dev/null || fail "munge credentials do not round-trip"
@@ -127,9 +128,9 @@ install -d -m 0755 /var/spool/slurmd
 # --- daemons ----------------------------------------------------------------------------------
 ctld_up() { scontrol ping 2>/dev/null | grep -q 'is UP'; }
 # -c: an empty queue (no jobs recovered from a previous cluster's state).
-/usr/sbin/slurmctld -c || fail "slurmctld did not start: $(tail -n 5 /var/log/slurm/slurmctld.log)"
+/usr/sbin/slurmctld -c 9>&- || fail "slurmctld did not start: $(tail -n 5 /var/log/slurm/slurmctld.log)"
 await ctld_up || fail "slurmctld does not answer: $(tail -n 10 /var/log/slurm/slurmctld.log)"
-/usr/sbin/slurmd || fail "slurmd did not start: $(tail -n 5 /var/log/slurm/slurmd.log)"
+/usr/sbin/slurmd 9>&- || fail "slurmd did not start: $(tail -n 5 /var/log/slurm/slurmd.log)"
 # slurmd's parent returns before the daemon writes its PID file.
 await test -s "$RUN/slurmd.pid" || fail "slurmd wrote no PID file: $(tail -n 10 /var/log/slurm/slurmd.log)"
 node_idle() { [ "$(sinfo -h -n "$host" -o %T 2>/dev/null)" = idle ]; }
