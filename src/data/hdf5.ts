@@ -244,10 +244,12 @@ const info = (name: string, pred: (d: DatasetInfo) => boolean, expected: string)
     name,
     (u): u is DatasetInfo => typeof u === 'object' && u !== null && (u as { kind?: unknown }).kind === 'dataset',
     (u, c) => {
+      // the value shown after "got" is a description (a group; a float array of shape [12, 3])
       if (u === undefined) return t.failure(u, c, `missing (expected ${expected})`);
       const d = u as DatasetInfo | GroupInfo;
-      if (d.kind !== 'dataset') return t.failure(u, c, `a group, expected ${expected}`);
-      return pred(d) ? t.success(d) : t.failure(u, c, `expected ${expected}, got ${d.type} of shape [${d.shape.join(', ')}]`);
+      if (d.kind !== 'dataset') return t.failure('a group', c, `expected ${expected}`);
+      const kind = d.type === 'other' ? 'a non-numeric' : d.type === 'int' ? 'an integer' : `a ${d.type}`;
+      return pred(d) ? t.success(d) : t.failure(`${kind} array of shape [${d.shape.join(', ')}]`, c, `expected ${expected}`);
     },
     t.identity,
   );

@@ -174,7 +174,7 @@ test('bad HDF5 input and bad flags: one line, exit 1, nothing written', async ()
     [['import', fixture('d4rl-bad-flag.hdf5'), ...d4rl], /terminals\[3\] is 2, expected 0 or 1/],
     [['import', fixture('minari-small.hdf5'), ...d4rl], /D4RL layout\): observations: missing/],
     [['import', fixture('d4rl-small.hdf5'), '--format', 'minari', '--env', 'e', '--task', 't', '--out', out], /no episode_<n> groups/],
-    [['import', fixture('minari-dict.hdf5'), '--format', 'minari', '--env', 'e', '--task', 't', '--out', out], /episode_0: observations: a group, expected a 2-d numeric array/],
+    [['import', fixture('minari-dict.hdf5'), '--format', 'minari', '--env', 'e', '--task', 't', '--out', out], /episode_0: observations: expected a 2-d numeric array, got "a group"/],
     [['import', fixture('d4rl-small.hdf5'), '--format', 'd4rl', '--out', out], /--env and --task are required/],
     [['import', fixture('d4rl-small.hdf5'), '--format', 'rlds', '--out', out], /--format must be d4rl or minari, got "rlds"/],
     [['import', fixture('d4rl-small.hdf5'), '--format', 'd4rl'], /--out file\.arrow is required/],
