@@ -11,22 +11,8 @@ import { newDatasetMetadata, type DatasetMetadata } from './metadata.ts';
 import { openDatasetReader } from './reader.ts';
 import { openDatasetWriter } from './writer.ts';
 
-export interface FlatTransitions {
-  readonly size: number;
-  readonly obsDim: number;
-  readonly actDim: number;
-  readonly discreteActions: boolean;
-  readonly episode: Int32Array;
-  readonly step: Int32Array;
-  readonly observation: Float32Array;
-  readonly nextObservation: Float32Array;
-  readonly action: Float32Array | Int32Array;
-  readonly reward: Float32Array;
-  readonly terminated: Uint8Array;
-  readonly truncated: Uint8Array;
-  readonly physics?: { readonly dim: number; readonly state: Float64Array; readonly nextState: Float64Array };
-  readonly rewards?: Readonly<Record<string, Float32Array>>;
-}
+/** A batch's columns without its task name (one file may hold one task's transitions). */
+export type FlatTransitions = Omit<TransitionBatch, 'task'>;
 
 /** Where episodes start: row indices, plus `size` at the end. Rows of one episode are contiguous. */
 export const episodeStarts = (f: Pick<FlatTransitions, 'size' | 'episode'>): number[] => {
