@@ -86,7 +86,7 @@ export const section = <P extends t.Props>(props: P, description?: string): t.Ty
   );
 };
 
-const isPlainObject = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u);
+export const isPlainObject = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u);
 
 /** `over` laid onto `base`: objects merge key by key, anything else (arrays included) replaces. */
 export const overlay = (base: unknown, over: unknown): unknown => {

@@ -1,6 +1,6 @@
 import { defer, from, mergeMap, type Observable } from 'rxjs';
 import * as E from 'fp-ts/lib/Either.js';
-import { DistilleryFailure } from '../core/errors.ts';
+import { DistilleryFailure, type DistilleryError } from '../core/errors.ts';
 import { prepareEnv, resolveEnvTasks, type ResolvedEnvTasks } from '../envs/index.ts';
 
 /** An env family with the tasks a run uses (in the order students index them) and its decoded config. */
@@ -9,7 +9,7 @@ export interface TaskEnv extends ResolvedEnvTasks {
 }
 
 /** Resolves an env id, its tasks (empty = all) and config, or fails with one line: the check pipelines run in `validate`. */
-export const resolveTaskEnv = (id: string, tasks: readonly string[], config: Readonly<Record<string, unknown>>): E.Either<import('../core/errors.ts').DistilleryError, TaskEnv> =>
+export const resolveTaskEnv = (id: string, tasks: readonly string[], config: Readonly<Record<string, unknown>>): E.Either<DistilleryError, TaskEnv> =>
   E.map((r: ResolvedEnvTasks): TaskEnv => ({ ...r, id }))(resolveEnvTasks(id, tasks, config));
 
 /**

@@ -1,5 +1,5 @@
 import type * as t from 'io-ts';
-import { propsOf, type ParamDoc } from '../core/codecs.ts';
+import { isPlainObject, overlay, propsOf, type ParamDoc } from '../core/codecs.ts';
 import type { Pipeline } from './define.ts';
 
 export interface ParamLine {
@@ -19,8 +19,6 @@ interface Documented {
   readonly name: string;
 }
 
-const isObject = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u);
-
 /**
  * Every parameter of a codec with its type, default and description (from `withDefault`,
  * `section` and `withDefaults`, where the defaults are written). Groups come before their fields.
@@ -28,14 +26,14 @@ const isObject = (u: unknown): u is Record<string, unknown> => typeof u === 'obj
 export const paramLines = (codec: t.Mixed, prefix = '', overrides: unknown = undefined): ParamLine[] => {
   const c = codec as unknown as Documented;
   // A withDefaults wrapper lays other defaults over those of the fields beneath it.
-  const over = c.defaults ? overlayOf(c.defaults, overrides) : overrides;
+  const over = c.defaults ? overlay(c.defaults, overrides) : overrides;
   const props = propsOf(codec);
   if (!props) return [];
   const out: ParamLine[] = [];
   for (const [key, field] of Object.entries(props)) {
     const f = field as unknown as Documented;
     const path = prefix ? `${prefix}.${key}` : key;
-    const own = isObject(over) ? over[key] : undefined;
+    const own = isPlainObject(over) ? over[key] : undefined;
     if (propsOf(field)) {
       out.push({ path, type: 'group', group: true, ...(f.doc?.description ? { description: f.doc.description } : {}) });
       out.push(...paramLines(field, path, own));
@@ -50,13 +48,6 @@ export const paramLines = (codec: t.Mixed, prefix = '', overrides: unknown = und
       ...(f.doc?.description ? { description: f.doc.description } : {}),
     });
   }
-  return out;
-};
-
-const overlayOf = (base: Record<string, unknown>, over: unknown): unknown => {
-  if (!isObject(over)) return base;
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = isObject(base[k]) ? overlayOf(base[k] as Record<string, unknown>, v) : v;
   return out;
 };
 

@@ -5,7 +5,7 @@ import type { Writable } from 'node:stream';
 import * as E from 'fp-ts/lib/Either.js';
 import { Subscription } from 'rxjs';
 import { cleanupsSettled } from '../core/cleanup.ts';
-import { applyOverrides, decode, unknownKeys } from '../core/codecs.ts';
+import { applyOverrides, decode, isPlainObject, unknownKeys } from '../core/codecs.ts';
 import { distilleryError, errorOf, type DistilleryError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
 import { selectBackend, type BackendPreference } from '../nn/backend.ts';
@@ -97,11 +97,9 @@ const previousRun = <P>(pipeline: Pipeline<P>, options: RunOptions): E.Either<Di
   if (E.isLeft(prev)) return prev;
   if (prev.right.pipeline !== pipeline.name)
     return E.left(distilleryError('invalid-input', `--resume: ${options.out} is a run of "${prev.right.pipeline}", not "${pipeline.name}"`));
-  const params = isPlainRecord(prev.right.params) ? resolveParams(pipeline, [], prev.right.params) : E.left(distilleryError('bad-file', `--resume: ${file} has no parameters object`));
+  const params = isPlainObject(prev.right.params) ? resolveParams(pipeline, [], prev.right.params) : E.left(distilleryError('bad-file', `--resume: ${file} has no parameters object`));
   return E.right({ params, seed: prev.right.seed });
 };
-
-const isPlainRecord = (u: unknown): u is Record<string, unknown> => typeof u === 'object' && u !== null && !Array.isArray(u);
 
 /**
  * Runs a pipeline: validates everything first (nothing is written on bad input), creates the run

@@ -38,7 +38,7 @@ export const trainBehavior = <V extends { readonly task: string }>(
 ): OperatorFunction<V, V & { readonly behavior: TrainBehaviorOutput }> =>
   jobStage(ctx, {
     job: trainBehaviorJobRef,
-    workers: options.workers ?? 2,
+    ...(options.workers ? { workers: options.workers } : {}),
     input: ({ task }) => ({
       envId: env.id,
       envConfig: env.config,

@@ -54,7 +54,7 @@ export const trainTeacher = <V extends { readonly task: string; readonly dataset
 ): OperatorFunction<V, V & { readonly teacher: TrainTeacherOutput }> =>
   jobStage(ctx, {
     job: trainTeacherJobRef,
-    workers: options.workers ?? 2,
+    ...(options.workers ? { workers: options.workers } : {}),
     input: ({ task, datasets }) => ({
       task,
       datasets: [datasets[options.dataset]],
