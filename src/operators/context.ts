@@ -1,6 +1,7 @@
 import type { PipelineEvent } from '../core/events.ts';
 import type { Rng } from '../core/rng.ts';
 import type { BackendPreference } from '../nn/backend.ts';
+import type { JobSlots } from './job-slots.ts';
 import type { JobExecutor } from './run-job.ts';
 import type { StageCache } from './stage-cache.ts';
 
@@ -29,6 +30,11 @@ export interface RunContext {
    * executor such as `slurmExecutor` (the name is historical).
    */
   readonly jobThread?: JobExecutor;
+  /**
+   * Shared by stages that must not start more local jobs together than this (the seeds of a
+   * many-seed run: `forEachSeed`). Absent: each stage bounds only its own jobs (`workers`).
+   */
+  readonly jobSlots?: JobSlots;
   /** Records of finished stages, reused by `--resume` (absent: stages always run). */
   readonly stageCache?: StageCache;
   /** Sends telemetry to the run: `ctx.emit(result('returns.left', r))`. */

@@ -16,3 +16,5 @@ export * from './ot-reward.ts';
 export * from './from-generator.ts';
 export * from './stages/index.ts';
 export * from './stage-cache.ts';
+export * from './job-slots.ts';
+export * from './seeds.ts';

@@ -37,7 +37,7 @@ export interface JobStageOptions<V, I, O, R> extends RunJobOptions {
   /** What goes downstream: usually the value with the job's output added. */
   readonly output: (v: V, o: O) => R;
   readonly display: (v: V) => JobDisplay;
-  /** Jobs at once (default 2: one per core of the machines we target). */
+  /** Jobs at once in worker threads (default 2: one per core of the machines we target); no limit for a remote executor. */
   readonly workers?: number;
   /**
    * Record the finished job so `--resume` can reuse it: the files its output names (checkpoints,
@@ -53,10 +53,16 @@ export interface JobStageOptions<V, I, O, R> extends RunJobOptions {
  *   source:  --a--b----------|
  *   stage:   ---------A--B---|      A = output(a, job(input(a)))
  */
-export const jobStage = <V, I, O, R>(ctx: Pick<RunContext, 'emit' | 'jobThread' | 'stageCache'>, o: JobStageOptions<V, I, O, R>): OperatorFunction<V, R> =>
-  mergeMap((v: V) => {
+export const jobStage = <V, I, O, R>(ctx: Pick<RunContext, 'emit' | 'jobThread' | 'stageCache' | 'jobSlots'>, o: JobStageOptions<V, I, O, R>): OperatorFunction<V, R> => {
+  const executor = o.thread ?? ctx.jobThread ?? 'worker';
+  // A remote executor gets every ready job at once: the cluster queues them, and SLURM submits
+  // the jobs that arrive together as one array (`workers` bounds this machine's threads only).
+  const concurrency = typeof executor === 'object' ? Infinity : (o.workers ?? 2);
+  return mergeMap((v: V) => {
     const input = o.input(v);
     const display = o.display(v);
-    const run = () => runJob(o.job, input, { thread: o.thread ?? ctx.jobThread ?? 'worker' }).pipe(reportJob<O>(ctx, display));
+    const job = () => runJob(o.job, input, { thread: executor, label: display.label }).pipe(reportJob<O>(ctx, display));
+    const run = () => (ctx.jobSlots ? ctx.jobSlots.run(job) : job());
     return (o.cache ? cachedStage(ctx, display.id, { module: o.job.module.replace(/^.*\//, '').replace(/\.[cm]?[jt]s$/, ''), input }, o.cache, run) : run()).pipe(map((out) => o.output(v, out)));
-  }, o.workers ?? 2);
+  }, concurrency);
+};
