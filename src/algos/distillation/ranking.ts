@@ -4,26 +4,18 @@
  * when the two rank the layer's neurons alike — pushing the student to share computation between
  * tasks. The thesis adds λ·regularizer (λ = 100) to the distillation loss.
  *
- * Plain float64 JS with hand-written gradients, for vectors of one state; not wired into the
- * distillation job yet (each returns d loss / d x and, where the loss depends on y smoothly,
- * d loss / d y, so a caller can back-propagate through either branch or treat y as the target).
+ * Two forms of each loss: plain float64 JS with hand-written gradients, for the vectors of one
+ * state (the reference, checked against central differences), and tfjs ops on a batch of states
+ * (`rankingLossTensor`, mean over states), which the Distiller adds to the distillation loss so
+ * that tfjs' autodiff carries the gradient through the student (tested against the JS form).
  */
-import type * as t from 'io-ts';
-import { PositiveNumber, oneOf, section, withDefault } from '../../core/codecs.ts';
+import * as tf from '@tensorflow/tfjs';
 import { DistilleryFailure, distilleryError } from '../../core/errors.ts';
 
 export type RankingLossKind = 'none' | 'pairwise' | 'listwise' | 'ndcg';
 
-/** The regularizer's parameters, for when it joins the distillation loss. */
-export const RankingParams = section(
-  {
-    kind: withDefault(oneOf<RankingLossKind>(['none', 'pairwise', 'listwise', 'ndcg'], 'RankingLoss'), 'none', 'ranking regularizer on a hidden layer across task ids: none, pairwise, listwise or ndcg'),
-    weight: withDefault(PositiveNumber, 100, 'λ, the regularizer weight in the distillation loss (thesis: 100)'),
-    temperature: withDefault(PositiveNumber, 1, 'NDCG surrogate: temperature of the sigmoid that smooths ranks (smaller = closer to hard ranks)'),
-  },
-  'ranking regularizer (thesis chapter 6)',
-);
-export type RankingParams = t.TypeOf<typeof RankingParams>;
+/** λ's default: the thesis' weight. */
+export const DEFAULT_RANKING_WEIGHT = 100;
 
 export interface RankingLoss {
   readonly loss: number;
@@ -149,5 +141,38 @@ export const ndcgSurrogate = (x: ArrayLike<number>, y: ArrayLike<number>, temper
 };
 
 /** The regularizer `kind` on (x, y), unweighted (the caller multiplies by λ). */
-export const rankingLoss = (kind: Exclude<RankingLossKind, 'none'>, x: ArrayLike<number>, y: ArrayLike<number>, p: Pick<RankingParams, 'temperature'>): RankingLoss =>
-  kind === 'pairwise' ? pairwiseLogistic(x, y) : kind === 'listwise' ? listwiseSoftmaxCE(x, y) : ndcgSurrogate(x, y, p.temperature);
+export const rankingLoss = (kind: Exclude<RankingLossKind, 'none'>, x: ArrayLike<number>, y: ArrayLike<number>, temperature = 1): RankingLoss =>
+  kind === 'pairwise' ? pairwiseLogistic(x, y) : kind === 'listwise' ? listwiseSoftmaxCE(x, y) : ndcgSurrogate(x, y, temperature);
+
+/**
+ * The same losses as tfjs ops on a batch: x, y [B, n] (row b: one state's layer activations under
+ * task i and task j), returning the mean over rows of the per-row loss above. Differentiable in x
+ * and y for pairwise and listwise; NDCG uses y only through its gains (pass a constant y, as the
+ * JS form has no gradient for it). Call inside tf.tidy or a gradient function.
+ */
+export const rankingLossTensor = (kind: Exclude<RankingLossKind, 'none'>, x: tf.Tensor2D, y: tf.Tensor2D, temperature = 1): tf.Scalar => {
+  if (x.shape[0] !== y.shape[0] || x.shape[1] !== y.shape[1])
+    throw new DistilleryFailure(distilleryError('invalid-input', `ranking loss: activations of shapes [${x.shape.join(', ')}] and [${y.shape.join(', ')}]`));
+  const n = x.shape[1];
+  if (kind === 'listwise') return tf.neg(tf.mean(tf.sum(tf.mul(tf.softmax(y), tf.logSoftmax(x)), 1))) as tf.Scalar;
+  // [B, n, n] differences x_k − x_l (row k, column l).
+  const diffs = (v: tf.Tensor2D): tf.Tensor3D => tf.sub(tf.expandDims(v, 2), tf.expandDims(v, 1)) as tf.Tensor3D;
+  if (kind === 'pairwise') {
+    // Σ over all ordered pairs counts each unordered pair twice and adds softplus(0) = ln 2 per diagonal entry.
+    const all = tf.sum(tf.softplus(tf.neg(tf.mul(diffs(x), diffs(y)))), [1, 2]);
+    return tf.mean(tf.div(tf.sub(all, n * Math.LN2), 2)) as tf.Scalar;
+  }
+  if (!(temperature > 0)) throw new DistilleryFailure(distilleryError('invalid-input', `NDCG surrogate: temperature must be positive, got ${temperature}`));
+  const lo = tf.min(y, 1, true);
+  const span = tf.sub(tf.max(y, 1, true), lo);
+  const constant = tf.lessEqual(span, 0);
+  // Gains in [0, 1]; a constant row has no ranking to follow: zero gains, loss 0 (as the JS form).
+  const gain = tf.where(constant, tf.zerosLike(y), tf.div(tf.sub(y, lo), tf.where(constant, tf.onesLike(span), span)));
+  const discounts = tf.tensor1d(Float32Array.from({ length: n }, (_, r) => 1 / Math.log2(2 + r)));
+  const idcg = tf.sum(tf.mul(tf.topk(gain, n).values, discounts), 1);
+  // π̂_k = 1 + Σ_{l≠k} σ((x_l − x_k)/T) = ½ + Σ_l σ(…), the diagonal term being σ(0) = ½.
+  const rank = tf.add(tf.sum(tf.sigmoid(tf.div(tf.neg(diffs(x)), temperature)), 2), 0.5);
+  const dcg = tf.sum(tf.div(tf.mul(gain, Math.LN2), tf.log1p(rank)), 1);
+  const perRow = tf.where(tf.lessEqual(idcg, 0), tf.zerosLike(idcg), tf.sub(1, tf.div(dcg, tf.where(tf.lessEqual(idcg, 0), tf.onesLike(idcg), idcg))));
+  return tf.mean(perRow) as tf.Scalar;
+};
