@@ -7,3 +7,4 @@ export type { TrainNaiveMtInput, TrainNaiveMtOutput } from './train-naive-mt.ts'
 export type { TrainOtSacInput, TrainOtSacOutput, SharingMode } from './train-ot-sac.ts';
 export type { OtDistralInput, OtDistralOutput } from './ot-distral.ts';
 export type { OtSharingOptions } from './ot-sharing.ts';
+export type { TrainMtDqnInput, TrainMtDqnOutput } from './train-mt-dqn.ts';

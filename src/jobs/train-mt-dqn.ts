@@ -3,13 +3,17 @@
  * step in every task's env, stores it in that task's replay buffer and, once every buffer holds
  * `learningStarts` transitions, makes one update with one batch per task (the losses summed).
  * With one task it is the single-task DQN baseline with the same network and budget. Greedy
- * evaluations every `evalEvery` iterations give the learning curve. RxJS-free.
+ * evaluations every `evalEvery` iterations give the learning curve. With `datasetsDir`, every
+ * transition collected (with simulator states, so rewards can be recomputed) is written as one
+ * Arrow dataset per task when training ends, so a run leaves its data replayable. RxJS-free.
  */
+import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { DistilleryFailure, distilleryError } from '../core/errors.ts';
 import type { JobContext } from '../core/job.ts';
 import { Rng } from '../core/rng.ts';
-import type { TransitionBatch } from '../core/batch.ts';
+import { TransitionBatchBuilder, type TransitionBatch } from '../core/batch.ts';
+import { newDatasetMetadata, openDatasetWriter } from '../data/index.ts';
 import { MtDqn, epsilonAt, type MtDqnBatch, type MtDqnHyper, MT_DQN_DEFAULTS } from '../algos/mt-dqn/index.ts';
 import { ReplayBuffer } from '../algos/replay-buffer.ts';
 import { getEnv, makeEnv, prepareEnv, type Env } from '../envs/index.ts';
@@ -33,6 +37,10 @@ export interface TrainMtDqnInput {
   readonly seed: number;
   readonly backend: BackendPreference;
   readonly metricsEvery: number;
+  /** Where to write each task's collected transitions (`<env>-<task>.arrow`, `/` as `-`); absent: not written. */
+  readonly datasetsDir?: string;
+  /** The producing pipeline, for the datasets' metadata. */
+  readonly pipeline?: string;
 }
 
 export interface TrainMtDqnOutput {
@@ -41,6 +49,8 @@ export interface TrainMtDqnOutput {
   readonly curve: readonly { readonly step: number; readonly returns: readonly number[] }[];
   /** The learned shared block (input of a transfer run). */
   readonly sharedWeights: readonly NamedWeight[];
+  /** The datasets written (one per task, in task order), when `datasetsDir` was given. */
+  readonly datasets: readonly { readonly task: string; readonly path: string; readonly transitions: number }[];
   readonly backend: string;
   readonly seconds: number;
 }
@@ -93,6 +103,12 @@ export const trainMtDqnJob = async (input: TrainMtDqnInput, ctx: JobContext): Pr
   const explore = envs.map((e, i) => rng.split(`explore/${nameOf(input.tasks[i])}`));
   const sample = rng.split('replay');
   const observations = envs.map((e) => e.reset());
+  const episodes = envs.map(() => 0);
+  const episodeSteps = envs.map(() => 0);
+  const states = envs.map((e) => e.getState());
+  const history = input.datasetsDir
+    ? envs.map((e, i) => new TransitionBatchBuilder({ task: input.tasks[i].task, obsDim: dims.observationSizes[i], actDim: 1, discreteActions: true, physicsDim: e.stateDim }, input.steps))
+    : undefined;
   const curve: { step: number; returns: number[] }[] = [];
   const evalAll = (step: number): void => {
     const returns = evalEnvs.map((env, i) => evaluate(dqn, i, env, input.evalEpisodes));
@@ -114,7 +130,18 @@ export const trainMtDqnJob = async (input: TrainMtDqnInput, ctx: JobContext): Pr
           const a = dqn.act(i, o, epsilonAt(hyper, step - 1), explore[i]);
           const r = env.step(a);
           buffers[i].addBatch(oneTransition(nameOf(input.tasks[i]), o, a, r.reward, r.observation, r.terminated));
-          observations[i] = r.terminated || r.truncated ? env.reset() : r.observation;
+          const next = env.getState();
+          history?.[i].push({ episode: episodes[i], step: episodeSteps[i], observation: o, action: a, reward: r.reward, nextObservation: r.observation, terminated: r.terminated, truncated: r.truncated, physics: states[i], nextPhysics: next });
+          episodeSteps[i]++;
+          if (r.terminated || r.truncated) {
+            observations[i] = env.reset();
+            states[i] = env.getState();
+            episodes[i]++;
+            episodeSteps[i] = 0;
+          } else {
+            observations[i] = r.observation;
+            states[i] = next;
+          }
         });
         const metrics: Record<string, number> = {};
         if (buffers.every((b) => b.size >= hyper.learningStarts)) {
@@ -132,7 +159,38 @@ export const trainMtDqnJob = async (input: TrainMtDqnInput, ctx: JobContext): Pr
   } finally {
     dqn.dispose();
   }
-  return { tasks: input.tasks.map(nameOf), curve, sharedWeights, backend, seconds: (Date.now() - started) / 1000 };
+  const datasets = [];
+  if (input.datasetsDir && history)
+    for (const [i, t] of input.tasks.entries()) {
+      const path = join(input.datasetsDir, `${nameOf(t).replaceAll('/', '-')}.arrow`);
+      datasets.push({ task: nameOf(t), path, transitions: await writeDataset(path, history[i].flush(), t, envs[i], input) });
+    }
+  return { tasks: input.tasks.map(nameOf), curve, sharedWeights, datasets, backend, seconds: (Date.now() - started) / 1000 };
+};
+
+/** One task's collected transitions as an Arrow dataset (the replay data of the run, in order). */
+const writeDataset = async (path: string, batch: TransitionBatch, t: TrainMtDqnInput['tasks'][number], env: Env, input: TrainMtDqnInput): Promise<number> => {
+  const writer = await openDatasetWriter(path, {
+    metadata: newDatasetMetadata({
+      envId: t.env,
+      envConfig: { ...(t.config ?? {}) },
+      tasks: [t.task],
+      behaviorPolicy: `mt-dqn ε-greedy (${input.tasks.length} task${input.tasks.length === 1 ? '' : 's'}${input.shared ? ', transfer' : ''})`,
+      seed: input.seed,
+      observationSpace: env.observationSpace,
+      actionSpace: env.actionSpace,
+      pipeline: input.pipeline ?? 'train-mt-dqn',
+    }),
+    shape: { obsDim: batch.obsDim, actDim: 1, discreteActions: true, physicsDim: env.stateDim, rewardTasks: [] },
+  })();
+  if (E.isLeft(writer)) throw new DistilleryFailure(writer.left);
+  try {
+    await writer.right.write(batch);
+  } catch (e) {
+    await writer.right.abort();
+    throw e;
+  }
+  return (await writer.right.close()).rows;
 };
 
 /** A one-row batch for the replay buffer. */

@@ -3,3 +3,5 @@ export * from './line-chart.ts';
 export * from './grid-map.ts';
 export * from './walker-kinematics.ts';
 export * from './walker-svg.ts';
+export * from './curves.ts';
+export * from './vega.ts';

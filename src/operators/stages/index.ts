@@ -7,4 +7,6 @@ export * from './train-naive-mt.ts';
 export * from './evaluate.ts';
 export * from './train-distral.ts';
 export * from './datasets-from.ts';
+export * from './dataset-choice.ts';
 export * from './measure-sharing.ts';
+export * from './train-mt-dqn.ts';
