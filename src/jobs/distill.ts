@@ -7,7 +7,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { DistilleryFailure, distilleryError } from '../core/errors.ts';
 import type { JobContext } from '../core/job.ts';
 import { Rng } from '../core/rng.ts';
-import { Distiller, networkTeacher, type DistillLossKind, type Teacher } from '../algos/distillation/index.ts';
+import { Distiller, networkTeacher, qSwitchTeacher, type DistillLossKind, type RegularizerOptions, type Teacher } from '../algos/distillation/index.ts';
 import { weightsUnder } from '../algos/learner.ts';
 import { Mlp, MlpEnsemble, StateNormalizer, Student, saveNetwork, studentSpec, type BackendPreference, type StudentHead, type TaskEncoding } from '../nn/index.ts';
 import { readAllBatches, trainingLoop, useBackend } from './common.ts';
@@ -15,8 +15,16 @@ import { actorSpecOf, criticSpecOf, loadPolicyModel, type PolicyModel } from './
 
 export interface DistillInput {
   /** Tasks in student order: the student's task index i is the position here. */
-  readonly tasks: readonly { readonly task: string; readonly teacherDir: string; readonly datasets: readonly string[] }[];
+  readonly tasks: readonly {
+    readonly task: string;
+    readonly teacherDir: string;
+    readonly datasets: readonly string[];
+    /** Offline Q-Switch: the teachers T_i1 … T_im of this task; the target is qSwitchTeacher's (teacherDir is then unused). */
+    readonly switchTeacherDirs?: readonly string[];
+  }[];
   readonly loss: DistillLossKind;
+  /** A ranking regularizer across task ids added to the loss (thesis chapter 6). */
+  readonly regularizer?: RegularizerOptions;
   /**
    * KL loss only: the deterministic teachers (PBRL, TD3+BC: tanh actors) become Gaussians centred
    * on the pre-tanh action atanh(clip(a_T, −1 + 1e-6, 1 − 1e-6)) with this fixed standard
@@ -44,12 +52,18 @@ export interface DistillOutput {
 
 export const distillJob = async (input: DistillInput, ctx: JobContext): Promise<DistillOutput> => {
   const backend = await useBackend(input.backend);
-  const models: PolicyModel[] = [];
+  // One model per task, or m per task under the Q-switch.
+  const modelsPerTask: PolicyModel[][] = [];
   for (const t of input.tasks) {
-    const m = await loadPolicyModel(t.teacherDir)();
-    if (E.isLeft(m)) throw new DistilleryFailure(m.left);
-    models.push(m.right);
+    const group: PolicyModel[] = [];
+    for (const dir of t.switchTeacherDirs ?? [t.teacherDir]) {
+      const m = await loadPolicyModel(dir)();
+      if (E.isLeft(m)) throw new DistilleryFailure(m.left);
+      group.push(m.right);
+    }
+    modelsPerTask.push(group);
   }
+  const models = modelsPerTask.flat();
   const { obsDim, actDim } = models[0].architecture;
   if (models.some((m) => m.architecture.obsDim !== obsDim || m.architecture.actDim !== actDim))
     throw new DistilleryFailure(distilleryError('invalid-input', 'distill: teachers differ in observation or action size'));
@@ -71,8 +85,11 @@ export const distillJob = async (input: DistillInput, ctx: JobContext): Promise<
     }),
     rng.split('student'),
   );
-  const teachers = models.map(teacherOf).map((t) => (input.loss === 'kl' ? { ...t, teacher: gaussianAroundTeacher(t.teacher, teacherStd) } : t));
-  const distiller = new Distiller(student, teachers.map((t) => t.teacher), { loss: input.loss, adam: { lr: input.lr } });
+  const loaded = modelsPerTask.map((group) => group.map(teacherOf));
+  const teachers = loaded
+    .map((group) => (group.length === 1 ? group[0].teacher : qSwitchTeacher(group.map((t) => t.teacher))))
+    .map((t) => (input.loss === 'kl' ? gaussianAroundTeacher(t, teacherStd) : t));
+  const distiller = new Distiller(student, teachers, { loss: input.loss, adam: { lr: input.lr }, ...(input.regularizer ? { regularizer: input.regularizer } : {}) });
   const sampler = rng.split('states');
   const batch = new Float32Array(input.batchSize * obsDim);
   const started = Date.now();
@@ -102,7 +119,7 @@ export const distillJob = async (input: DistillInput, ctx: JobContext): Promise<
   } finally {
     distiller.dispose();
     student.mlp.dispose();
-    for (const t of teachers) t.dispose();
+    for (const t of loaded.flat()) t.dispose();
   }
   if (tf.memory().numTensors > before) ctx.report({ kind: 'log', message: `distill: ${tf.memory().numTensors - before} tensors left behind` });
   return { checkpointDir: input.checkpointDir, finalLoss, backend, seconds: (Date.now() - started) / 1000 };
