@@ -15,6 +15,7 @@ import type { PipelineEvent, TableEvent } from './events.ts';
 import { ProgressRenderer, formatTable } from './progress-renderer.ts';
 import { checkEvent } from './event-codec.ts';
 import { acquireRunLock, checkRunDir, setResultPath, writeFileAtomic } from './run-dir.ts';
+import { runArtifacts, type RunArtifact } from './run-files.ts';
 
 export type OutStream = Writable & { isTTY?: boolean; columns?: number };
 
@@ -76,6 +77,20 @@ const defaultRunDir = (name: string, now: Date): string => {
   let dir = base;
   for (let i = 2; existsSync(dir); i++) dir = `${base}-${i}`;
   return dir;
+};
+
+/**
+ * Writes `<runDir>/report.html` (loaded here, on first use: vega is large); any failure, even a
+ * bug in the report code, is returned, never thrown, so it cannot cost the run its results.
+ */
+const writeReportAfterRun = async (runDir: string): Promise<E.Either<DistilleryError, string>> => {
+  try {
+    const { writeRunReport } = await import('../report/run-report.ts');
+    const r = await writeRunReport(runDir, { generator: `distillery run (Node ${process.versions.node})` });
+    return E.map((done: { path: string }) => done.path)(r);
+  } catch (e) {
+    return E.left(errorOf(e));
+  }
 };
 
 const PreviousRun = t.type({ pipeline: t.string, seed: t.number, params: t.unknown });
@@ -180,7 +195,7 @@ const runInDir = async <P>(pipeline: Pipeline<P>, params: P, options: RunOptions
   const results: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   const reused: string[] = [];
   const tables: TableEvent[] = [];
-  const artifacts: { path: string; kind: string; description?: string }[] = [];
+  const artifacts: RunArtifact[] = [];
   const onEvent = (event: PipelineEvent): void => {
     const e = checkEvent(event);
     renderer.handle(e);
@@ -260,26 +275,42 @@ const runInDir = async <P>(pipeline: Pipeline<P>, params: P, options: RunOptions
       durationSeconds: (finished.getTime() - started.getTime()) / 1000,
       ...(options.resume ? { resumed: true, reused } : {}),
       backend: setup.backend,
+      node: process.versions.node,
       ...(options.runInfo ?? {}),
       ...(E.isLeft(outcome) ? { error: outcome.left.message } : {}),
     },
     ...results,
     tables: tables.map(({ title, columns, rows }) => ({ title, columns, rows })),
-    artifacts,
+    // every file the run left behind, the report written next included
+    artifacts: runArtifacts(runDir, artifacts, ['report.html']),
   };
+  const resultsFile = join(runDir, 'results.json');
   try {
-    writeFileAtomic(join(runDir, 'results.json'), JSON.stringify(summary, null, 2) + '\n');
+    writeFileAtomic(resultsFile, JSON.stringify(summary, null, 2) + '\n');
   } catch (e) {
-    const failure = distilleryError('io', `cannot write ${join(runDir, 'results.json')} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    const failure = distilleryError('io', `cannot write ${resultsFile} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     return E.left(E.isLeft(outcome) ? outcome.left : failure);
   }
   writeLog(`${status}`);
+  // The report comes after results.json: when it fails, the run's results are already safe and
+  // the run keeps its outcome; the failure is one warning line (stderr and log).
+  const report = await writeReportAfterRun(runDir);
+  if (E.isLeft(report)) {
+    stderr.write(`warning: report.html not written (${report.left.message}); the results are in ${resultsFile}\n`);
+    writeLog(`warn report.html not written: ${report.left.message}`);
+    try {
+      summary.artifacts = summary.artifacts.filter((a) => a.path !== join(runDir, 'report.html'));
+      writeFileAtomic(resultsFile, JSON.stringify(summary, null, 2) + '\n');
+    } catch {
+      // results.json as written above, listing the missing report
+    }
+  }
   if (E.isLeft(outcome)) return outcome;
 
   if (options.json) stdout.write(JSON.stringify(summary) + '\n');
   else {
     for (const t of tables) stdout.write('\n' + formatTable(t.title, t.columns, t.rows) + '\n');
-    stdout.write(`\n${status === 'completed' ? 'done' : 'interrupted'}: results in ${join(runDir, 'results.json')}\n`);
+    stdout.write(`\n${status === 'completed' ? 'done' : 'interrupted'}: results in ${resultsFile}${E.isRight(report) ? `, report in ${report.right}` : ''}\n`);
   }
   return E.right({ runDir, status: outcome.right, results: summary });
 };

@@ -180,7 +180,9 @@ export const writeRunReport = async (runDir: string, options: { generator?: stri
   const charts: string[] = [];
   for (const c of curves) charts.push(`<div class="chart">${await renderVegaLiteSvg(curveSpec(c))}</div>`);
 
-  const { run, tables = [], artifacts = [], ...rest } = results ?? { run: undefined };
+  const { run, tables = [], artifacts: listed = [], ...rest } = results ?? { run: undefined };
+  const out = join(dir, 'report.html');
+  const artifacts = listed.filter((a) => resolve(dir, a.path) !== out); // not this page itself
   const title = `${params.right.pipeline} · seed ${params.right.seed}`;
   const sections = [
     `<h1>Run report: ${esc(title)}</h1>`,
@@ -200,7 +202,6 @@ export const writeRunReport = async (runDir: string, options: { generator?: stri
     ...(Object.keys(rest).length ? ['<h2 id="all-results">All results (results.json)</h2>', `<details><summary>JSON</summary><pre>${esc(JSON.stringify(rest, null, 2))}</pre></details>`] : []),
   ];
   const html = `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title><style>${STYLE}</style></head>\n<body>\n${sections.join('\n')}\n</body></html>\n`;
-  const out = join(dir, 'report.html');
   try {
     writeFileAtomic(out, html);
   } catch (e) {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
@@ -10,9 +10,16 @@ import { buildCurves, curveSpec } from '../../src/report/curves.ts';
 import { writeRunReport } from '../../src/report/run-report.ts';
 import { renderVegaLiteSvg } from '../../src/report/vega.ts';
 import { captureIO } from '../helpers/io.ts';
-import { runBuiltin } from '../pipelines/helpers.ts';
+import * as t from 'io-ts';
+import { defer, EMPTY } from 'rxjs';
+import { definePipeline, runPipeline } from '../../src/pipeline/index.ts';
+import { runBuiltin, TINY_MOP, type Ran } from '../pipelines/helpers.ts';
 
 const scratch = () => mkdtempSync(join(tmpdir(), 'distillery-report-'));
+
+/** One tiny mop run (every stage, metrics from behavior, teachers and student), shared by the tests that need a real run directory. */
+let tinyMop: Promise<Ran> | undefined;
+const mopRun = () => (tinyMop ??= runBuiltin('mop', TINY_MOP));
 
 /** A run directory as the runner writes it: 3 seeds × 2 tasks of one metric, one of another, a table, an SVG figure. */
 const handRun = (): string => {
@@ -101,13 +108,64 @@ test('report: a real run (collect at a tiny budget) lists its datasets and its t
   const run = await runBuiltin('collect', ['episodes=2', 'kinds=["random"]']);
   const io = captureIO();
   assert.equal(await main(['report', run.dir], io), 0, io.err());
-  assert.match(io.out(), /report\.html: 0 charts from 0 metric values, 2 artifacts/);
+  // the run wrote its report itself; the command writes it again
+  assert.ok(existsSync(join(run.dir, 'report.html')));
+  // 2 datasets, params.json, metrics.jsonl, log, 2 stage records (results.json lists report.html too; the page leaves itself out)
+  assert.match(io.out(), /report\.html: 0 charts from 0 metric values, 7 artifacts/);
   const html = readFileSync(join(run.dir, 'report.html'), 'utf8');
   assert.match(html, /<h1>Run report: collect · seed \d+<\/h1>/);
   assert.match(html, /<th>status<\/th><td>completed<\/td>/);
   assert.match(html, /report by distillery \S+ \(Node \d+\.\d+\.\d+\)/);
-  for (const a of run.results.artifacts as { path: string }[]) assert.ok(html.includes(`>${relative(run.dir, a.path)}</a>`), a.path);
+  for (const a of run.results.artifacts as { path: string; kind: string }[]) if (a.kind !== 'report') assert.ok(html.includes(`>${relative(run.dir, a.path)}</a>`), a.path);
   for (const t of run.results.tables as { title: string }[]) assert.ok(html.includes(t.title.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')), t.title);
+});
+
+test('runner: every run ends with report.html, and results.json lists every file the run wrote', async () => {
+  const run = await mopRun();
+  const html = readFileSync(join(run.dir, 'report.html'), 'utf8');
+  assert.match(html, /<h1>Run report: mop · seed 0<\/h1>/);
+  // one chart per metric name of metrics.jsonl, the student's loss among them with a line per task
+  const names = new Set(readFileSync(join(run.dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).name as string));
+  assert.ok(names.size >= 5, [...names].join(' '));
+  assert.equal((html.match(/<svg /g) ?? []).length, names.size);
+  const artifacts = run.results.artifacts as { path: string; kind: string }[];
+  const listed = new Set(artifacts.map((a) => relative(run.dir, a.path)));
+  const onDisk = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? onDisk(join(dir, e.name)) : [relative(run.dir, join(dir, e.name))]));
+  assert.deepEqual([...listed].sort(), onDisk(run.dir).filter((f) => f !== 'results.json').sort());
+  const kind = (rel: string) => artifacts.find((a) => relative(run.dir, a.path) === rel)?.kind;
+  assert.equal(kind('report.html'), 'report');
+  assert.equal(kind('student/weights.bin'), 'checkpoint');
+  assert.equal(kind('teachers/left/manifest.json'), 'checkpoint');
+  assert.equal(kind('datasets/left-expert.arrow'), 'dataset');
+  assert.equal(artifacts.length, listed.size); // each file once
+});
+
+test('runner: a report that cannot be written is one warning; the run and its results stand', async () => {
+  const pipeline = definePipeline({
+    name: 'report-blocked',
+    description: 'puts a directory where report.html goes',
+    params: t.type({}),
+    graph: (_p, ctx) =>
+      defer(() => {
+        mkdirSync(join(ctx.runDir, 'report.html'));
+        ctx.emit({ type: 'result', key: 'answer', value: 42 });
+        return EMPTY;
+      }),
+  });
+  const io = captureIO();
+  const dir = join(scratch(), 'run');
+  const r = await runPipeline(pipeline, { out: dir, stdout: io.stdout, stderr: io.stderr, jobThread: 'main' });
+  assert.ok(E.isRight(r), E.isLeft(r) ? r.left.message : '');
+  assert.equal(r.right.status, 'completed');
+  const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
+  assert.equal(results.answer, 42);
+  assert.equal(results.run.status, 'completed');
+  assert.ok(!results.artifacts.some((a: { kind: string }) => a.kind === 'report'));
+  const warnings = io.err().split('\n').filter((l) => l.includes('report.html'));
+  assert.equal(warnings.length, 1, io.err());
+  assert.match(warnings[0], /^warning: report\.html not written \(.*\); the results are in .*results\.json$/);
+  assert.match(readFileSync(join(dir, 'log'), 'utf8'), /warn report\.html not written/);
 });
 
 test('report: bad run directories are one line and exit 1', async () => {
@@ -155,6 +213,22 @@ test('vega: a Vega-Lite specification renders to SVG in Node without a DOM', asy
 });
 
 const CHROMIUM = '/usr/bin/chromium';
+
+test('report: headless Chromium loads the report a real run (tiny mop) wrote, with every chart', async (tc) => {
+  if (!existsSync(CHROMIUM)) return tc.skip(`${CHROMIUM} is not installed (apt-get install chromium): the browser check did not run`);
+  const run = await mopRun();
+  const file = join(run.dir, 'report.html');
+  const written = readFileSync(file, 'utf8');
+  const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', `--user-data-dir=${join(scratch(), 'chromium-profile')}`];
+  const dom = spawnSync(CHROMIUM, [...flags, '--enable-logging=stderr', '--v=0', '--dump-dom', `file://${file}`], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(dom.status, 0, dom.stderr);
+  const charts = (html: string) => (html.match(/<svg /g) ?? []).length;
+  assert.ok(charts(written) >= 5);
+  assert.equal(charts(dom.stdout), charts(written));
+  const lines = (html: string) => (html.match(/class="mark-line role-mark/g) ?? []).length;
+  assert.equal(lines(dom.stdout), lines(written));
+  assert.doesNotMatch(dom.stderr, /Uncaught|SyntaxError|ERR_FILE_NOT_FOUND/);
+});
 
 test('report: headless Chromium loads the page and it holds every chart', async (t) => {
   if (!existsSync(CHROMIUM)) return t.skip(`${CHROMIUM} is not installed (apt-get install chromium): the browser check did not run`);
