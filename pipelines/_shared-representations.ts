@@ -1,6 +1,6 @@
 /**
- * What the shared-representation pipelines (mt-dqn, mt-transfer, mt-ddpg) report from their runs:
- * per task, one learning-curve chart (a line per method: the mean greedy return over seeds with a
+ * The shared-representation pipelines' common parts (D'Eramo et al. 2020): the task list, the env
+ * check, and what mt-dqn, mt-transfer and mt-ddpg report from their runs: per task, one learning-curve chart (a line per method: the mean greedy return over seeds with a
  * 95% Student-t band, Vega-Lite → SVG), and a table of the final return (last evaluation) and the
  * mean return over the whole curve (the area under it: what "learns faster" changes), each with
  * its 95% interval over seeds, and per pair of methods the difference paired by seed.
@@ -8,8 +8,11 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as E from 'fp-ts/lib/Either.js';
 import {
   artifact,
+  distilleryError,
+  getEnv,
   buildCurves,
   curveSpec,
   pairedDifference,
@@ -18,8 +21,24 @@ import {
   summarize,
   table,
   type MetricPoint,
+  type DistilleryError,
   type PipelineEvent,
 } from 'distillery';
+
+/** The paper's five tasks (D'Eramo et al. 2020's MT-DQN experiment). */
+export const MT_DQN_TASKS = ['classic/cartpole', 'classic/acrobot', 'classic/mountain-car', 'classic/car-on-hill', 'classic/inverted-pendulum-lp'];
+
+/** Every env must exist, be discrete and appear once. */
+export const checkDiscreteEnvs = (envs: readonly string[], what: string): E.Either<DistilleryError, void> => {
+  if (new Set(envs).size !== envs.length) return E.left(distilleryError('invalid-input', `${what}: an env is listed twice`));
+  for (const id of envs) {
+    const f = getEnv(id);
+    if (E.isLeft(f)) return E.left(distilleryError('invalid-input', `${what}: ${f.left.message}`));
+    if (f.right.actionSpace.kind !== 'discrete') return E.left(distilleryError('invalid-input', `${what}: ${id} has continuous actions (MT-DQN needs discrete ones)`));
+    if (!f.right.tasks.includes('default')) return E.left(distilleryError('invalid-input', `${what}: ${id} has no task "default"`));
+  }
+  return E.right(undefined);
+};
 
 /** One method's run on some tasks for one seed: the greedy return of each task at each evaluation. */
 export interface EvaluatedRun {

@@ -12,7 +12,6 @@
  * `--set run.steps=50000`.
  */
 import * as t from 'io-ts';
-import * as E from 'fp-ts/lib/Either.js';
 import { from, mergeMap, toArray } from 'rxjs';
 import {
   MtDqnRunParams,
@@ -20,20 +19,14 @@ import {
   PositiveInt,
   SeedsParam,
   definePipeline,
-  distilleryError,
   forEachSeed,
-  getEnv,
   nonEmptyArray,
   result,
   trainMtDqn,
   withDefault,
-  type DistilleryError,
   type MtDqnRunSpec,
 } from 'distillery';
-import { reportTaskCurves } from './_mt-report.ts';
-
-/** The paper's five tasks (D'Eramo et al. 2020, Table/Fig. of the MT-DQN experiment). */
-export const MT_DQN_TASKS = ['classic/cartpole', 'classic/acrobot', 'classic/mountain-car', 'classic/car-on-hill', 'classic/inverted-pendulum-lp'];
+import { MT_DQN_TASKS, checkDiscreteEnvs, reportTaskCurves } from './_shared-representations.ts';
 
 const Params = t.type({
   envs: withDefault(nonEmptyArray(NonEmptyString), MT_DQN_TASKS, 'discrete-action envs, task "default" of each (the network has one w_t and f_t per env)'),
@@ -42,18 +35,6 @@ const Params = t.type({
   run: MtDqnRunParams,
 });
 type Params = t.TypeOf<typeof Params>;
-
-/** Every env must exist, be discrete and appear once. */
-export const checkDiscreteEnvs = (envs: readonly string[], what: string): E.Either<DistilleryError, void> => {
-  if (new Set(envs).size !== envs.length) return E.left(distilleryError('invalid-input', `${what}: an env is listed twice`));
-  for (const id of envs) {
-    const f = getEnv(id);
-    if (E.isLeft(f)) return E.left(distilleryError('invalid-input', `${what}: ${f.left.message}`));
-    if (f.right.actionSpace.kind !== 'discrete') return E.left(distilleryError('invalid-input', `${what}: ${id} has continuous actions (MT-DQN needs discrete ones)`));
-    if (!f.right.tasks.includes('default')) return E.left(distilleryError('invalid-input', `${what}: ${id} has no task "default"`));
-  }
-  return E.right(undefined);
-};
 
 const runsOf = (p: Params): MtDqnRunSpec[] => {
   const tasks = p.envs.map((env) => ({ env, task: 'default' }));
