@@ -1,0 +1,127 @@
+/**
+ * MLPs, their hand-derived backward pass and Adam as ONNX subgraphs (the ORT engine's training
+ * steps are built from these). The equations are those of mlp.ts, ensemble.ts and adam.ts; the
+ * operation order follows them too, so that a step on ORT and on tfjs agree to float rounding.
+ */
+import type { Activation } from './dense.ts';
+import type { AdamOptions } from './adam.ts';
+import type { MlpSpec } from './mlp.ts';
+import type { GraphBuilder, Value } from './ort-graph.ts';
+
+/** One layer's parameter values: kernel [in, out] (or [K, in, out]) and bias [out] (or [K, 1, out]). */
+export interface LayerParams {
+  readonly kernel: Value;
+  readonly bias: Value;
+}
+
+/** Graph inputs for an MLP's weights, named `${prefix}layer{l}/kernel|bias` (checkpoint names). */
+export const mlpParamInputs = (g: GraphBuilder, prefix: string, spec: MlpSpec, members?: number): LayerParams[] =>
+  spec.sizes.slice(1).map((out, l) => {
+    const inp = spec.sizes[l];
+    return {
+      kernel: g.input(`${prefix}layer${l}/kernel`, members === undefined ? [inp, out] : [members, inp, out]),
+      bias: g.input(`${prefix}layer${l}/bias`, members === undefined ? [out] : [members, 1, out]),
+    };
+  });
+
+const activationOf = (spec: MlpSpec, l: number): Activation => (l === spec.sizes.length - 2 ? spec.output : spec.hidden);
+
+const activate = (g: GraphBuilder, z: Value, a: Activation): Value => (a === 'relu' ? g.relu(z) : a === 'tanh' ? g.tanh(z) : z);
+
+/** dL/dz from dL/dy and the activation's output y (relu: y > 0 ⇔ z > 0; tanh: 1 − y²). */
+const activationBackward = (g: GraphBuilder, dy: Value, y: Value, a: Activation): Value =>
+  a === 'relu' ? g.mul(dy, g.sign(y)) : a === 'tanh' ? g.mul(dy, g.sub(g.scalar(1), g.mul(y, y))) : dy;
+
+/** [x, h_1, …, y] for a 2-D input [B, in]. */
+export const mlpForward = (g: GraphBuilder, spec: MlpSpec, params: readonly LayerParams[], x: Value): Value[] => {
+  const outs = [x];
+  let h = x;
+  params.forEach((p, l) => {
+    h = activate(g, g.gemm(h, p.kernel, p.bias), activationOf(spec, l));
+    outs.push(h);
+  });
+  return outs;
+};
+
+/**
+ * Parameter gradients [dW_0, db_0, dW_1, …] of a loss with gradient `dy` at the output, and with
+ * `inputGrad` dL/dx last.
+ */
+export const mlpBackward = (
+  g: GraphBuilder,
+  spec: MlpSpec,
+  params: readonly LayerParams[],
+  outs: readonly Value[],
+  dy: Value,
+  inputGrad = false,
+): Value[] => {
+  const layers = params.length;
+  const grads: Value[] = new Array(2 * layers);
+  let dz = activationBackward(g, dy, outs[layers], activationOf(spec, layers - 1));
+  for (let l = layers - 1; l >= 0; l--) {
+    grads[2 * l] = g.gemm(outs[l], dz, undefined, { transA: true });
+    grads[2 * l + 1] = g.reduceSum(dz, [0], false);
+    if (l > 0 || inputGrad) {
+      const dh = g.gemm(dz, params[l].kernel, undefined, { transB: true });
+      if (l > 0) dz = activationBackward(g, dh, outs[l], activationOf(spec, l - 1));
+      else grads.push(dh);
+    }
+  }
+  return grads;
+};
+
+/** An ensemble of K MLPs on a shared input [B, in]: [x, h_1 [K, B, ·], …, y [K, B, out]]. */
+export const ensembleForward = (g: GraphBuilder, spec: MlpSpec, params: readonly LayerParams[], x: Value): Value[] => {
+  const outs = [x];
+  let h = x;
+  params.forEach((p, l) => {
+    h = activate(g, g.add(g.matmul(h, p.kernel), p.bias), activationOf(spec, l));
+    outs.push(h);
+  });
+  return outs;
+};
+
+/** dL/dx [B, in] of an ensemble on a shared input, from dy [K, B, out] (summed over members). */
+export const ensembleInputGrad = (g: GraphBuilder, spec: MlpSpec, params: readonly LayerParams[], outs: readonly Value[], dy: Value): Value => {
+  const layers = params.length;
+  let dz = activationBackward(g, dy, outs[layers], activationOf(spec, layers - 1));
+  for (let l = layers - 1; l >= 0; l--) {
+    const dh = g.matmul(dz, g.transpose(params[l].kernel, [0, 2, 1]));
+    if (l > 0) dz = activationBackward(g, dh, outs[l], activationOf(spec, l - 1));
+    else return g.reduceSum(dh, [0], false);
+  }
+  throw new Error('an ensemble needs at least one layer');
+};
+
+/** Names of an Adam state's inputs and outputs for parameter `name`. */
+export const adamNames = (name: string) => ({ m: `${name}#m`, v: `${name}#v`, next: `${name}'`, nextM: `${name}#m'`, nextV: `${name}#v'` });
+
+/**
+ * torch.optim.Adam's update in the form adam.ts evaluates it:
+ * m' = β1·m + (1 − β1)·g, v' = β2·v + (1 − β2)·g², p' = p − (stepSize·m') / (sqrt(v') + epsHat),
+ * with stepSize = lr·sqrt(1 − β2^t)/(1 − β1^t) and epsHat = eps·sqrt(1 − β2^t) fed per step
+ * (scalars `stepSize`, `epsHat`), so one graph serves every step t.
+ */
+export const adamUpdate = (
+  g: GraphBuilder,
+  options: Pick<AdamOptions, 'beta1' | 'beta2'>,
+  p: Value,
+  m: Value,
+  v: Value,
+  grad: Value,
+  stepSize: Value,
+  epsHat: Value,
+): { p: Value; m: Value; v: Value } => {
+  const { beta1, beta2 } = options;
+  const m2 = g.add(g.mul(m, g.scalar(beta1)), g.mul(grad, g.scalar(1 - beta1)));
+  const v2 = g.add(g.mul(v, g.scalar(beta2)), g.mul(g.mul(grad, grad), g.scalar(1 - beta2)));
+  const p2 = g.sub(p, g.div(g.mul(m2, stepSize), g.add(g.sqrt(v2), epsHat)));
+  return { p: p2, m: m2, v: v2 };
+};
+
+/** The per-step scalars of adamUpdate for step t (1-based). */
+export const adamScalars = (options: AdamOptions, t: number): { stepSize: number; epsHat: number } => {
+  const c1 = 1 - options.beta1 ** t;
+  const sqrtC2 = Math.sqrt(1 - options.beta2 ** t);
+  return { stepSize: (options.lr * sqrtC2) / c1, epsHat: options.eps * sqrtC2 };
+};
