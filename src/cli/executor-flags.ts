@@ -1,6 +1,6 @@
 /**
  * `distillery run … --executor local|slurm [--slurm.partition P --slurm.time T --slurm.cpus N
- * --slurm.mem M --slurm.extra '…']`: the flags, checked before anything runs, and the executor
+ * --slurm.mem M --slurm.extra '…' --slurm.array-max N]`: the flags, checked before anything runs, and the executor
  * they give (a function of the run directory, which the runner picks).
  */
 import { execFileSync } from 'node:child_process';
@@ -19,9 +19,10 @@ export const EXECUTOR_FLAGS = {
   'slurm.cpus': { type: 'string' },
   'slurm.mem': { type: 'string' },
   'slurm.extra': { type: 'string', multiple: true },
+  'slurm.array-max': { type: 'string' },
 } as const;
 
-export const EXECUTOR_USAGE = '[--executor local|slurm [--slurm.partition P] [--slurm.time HH:MM:SS] [--slurm.cpus N] [--slurm.mem M] [--slurm.extra ARGS]]';
+export const EXECUTOR_USAGE = '[--executor local|slurm [--slurm.partition P] [--slurm.time HH:MM:SS] [--slurm.cpus N] [--slurm.mem M] [--slurm.extra ARGS] [--slurm.array-max N]]';
 
 /** Filesystems that every node of a cluster usually mounts (statfs magic numbers). */
 const SHARED_FS: Record<number, string> = { 0x6969: 'NFS', 0xff534d42: 'CIFS', 0xfe534d42: 'SMB2', 0x0bd00bd0: 'Lustre', 0x47504653: 'GPFS', 0x19830326: 'BeeGFS', 0x00c36400: 'CephFS', 0x65735546: 'FUSE' };
@@ -55,6 +56,9 @@ export const executorFromFlags = (
   }
   const cpus = values['slurm.cpus'];
   if (cpus !== undefined && !/^[1-9]\d*$/.test(String(cpus))) return E.left(distilleryError('invalid-input', `--slurm.cpus: expected a positive integer, got "${String(cpus)}"`));
+  const arrayMax = values['slurm.array-max'];
+  if (arrayMax !== undefined && !/^[1-9]\d*$/.test(String(arrayMax)))
+    return E.left(distilleryError('invalid-input', `--slurm.array-max: expected a positive integer (jobs per sbatch --array; 1: no arrays), got "${String(arrayMax)}"`));
   const extra = ((values['slurm.extra'] as string[] | undefined) ?? []).flatMap((s) => s.split(/\s+/).filter(Boolean));
   const bad = extra.find((a) => !a.startsWith('-'));
   if (bad !== undefined) return E.left(distilleryError('invalid-input', `--slurm.extra: expected sbatch options (--account=X …), got "${bad}"`));
@@ -64,6 +68,7 @@ export const executorFromFlags = (
     ...(cpus !== undefined ? { cpus: Number(cpus) } : {}),
     ...(typeof values['slurm.mem'] === 'string' ? { mem: values['slurm.mem'] } : {}),
     ...(extra.length > 0 ? { extra } : {}),
+    ...(arrayMax !== undefined ? { arrayMax: Number(arrayMax) } : {}),
   };
   const checked = checkSlurmOptions({ ...options, workDir: '.' });
   if (E.isLeft(checked)) return checked;

@@ -6,13 +6,21 @@ import type { Job, JobEvent, JobRef } from '../core/job.ts';
 
 export type JobMessage<O> = { readonly type: 'event'; readonly event: JobEvent } | { readonly type: 'done'; readonly output: O };
 
+/** What a remote executor is told about a job beside its input. */
+export interface RemoteJobOptions {
+  /** What the job is for, as the run shows it (`TD3BC teacher left`): its failures start with it. */
+  readonly label?: string;
+}
+
 /**
  * Runs jobs somewhere other than this process (a cluster: `slurmExecutor` in slurm-executor.ts).
  * `run` has the contract of `runJob`: reports, then the output; unsubscribing stops the job.
+ * An executor may hold jobs that arrive together for a moment and submit them as one batch (SLURM:
+ * one job array), so callers hand it every job that is ready at once rather than a few at a time.
  */
 export interface RemoteExecutor {
   readonly kind: string;
-  readonly run: <I, O>(job: JobRef<I, O>, input: I) => Observable<JobMessage<O>>;
+  readonly run: <I, O>(job: JobRef<I, O>, input: I, options?: RemoteJobOptions) => Observable<JobMessage<O>>;
 }
 
 /** Where a job runs: a worker thread (default), this thread (tests, debugging), or an executor. */
@@ -21,6 +29,8 @@ export type JobExecutor = 'worker' | 'main' | RemoteExecutor;
 export interface RunJobOptions {
   /** Where the job runs (the name is historical: it also takes an executor such as SLURM). */
   readonly thread?: JobExecutor;
+  /** What the job is for (a remote executor names it in failures). */
+  readonly label?: string;
 }
 
 /**
@@ -32,7 +42,7 @@ export interface RunJobOptions {
  *   runJob(trainTeacher, input): --e--e--e--(d|)     e: {type:'event'}, d: {type:'done', output}
  */
 export const runJob = <I, O>(job: JobRef<I, O>, input: I, options: RunJobOptions = {}): Observable<JobMessage<O>> =>
-  options.thread === 'main' ? runInThisThread(job, input) : typeof options.thread === 'object' ? options.thread.run(job, input) : runInWorker(job, input);
+  options.thread === 'main' ? runInThisThread(job, input) : typeof options.thread === 'object' ? options.thread.run(job, input, options.label === undefined ? {} : { label: options.label }) : runInWorker(job, input);
 
 /** Loads the default export of a job module (what a worker does too). */
 export const loadJob = async <I, O>(module: string): Promise<Job<I, O>> => {

@@ -1,14 +1,14 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { Observable } from 'rxjs';
 import { trackCleanup } from '../core/cleanup.ts';
 import { DistilleryFailure, distilleryError, type DistilleryError, type ErrorCode } from '../core/errors.ts';
 import type { JobEvent, JobRef } from '../core/job.ts';
-import type { JobMessage, RemoteExecutor } from './run-job.ts';
+import type { JobMessage, RemoteExecutor, RemoteJobOptions } from './run-job.ts';
+import { FINAL, GONE, slurm, sleep, statePoller, tail, type JobState } from './slurm-commands.ts';
+import { earlierJob, jobName, submissionQueue, type Submitted, type Ticket } from './slurm-submit.ts';
 import { decodeWire, encodeWire } from './wire-json.ts';
 
 export interface SlurmOptions {
@@ -33,6 +33,13 @@ export interface SlurmOptions {
    * still queued or running is waited for instead of submitted again.
    */
   readonly resume?: boolean;
+  /**
+   * Most jobs in one `sbatch --array` (default 1000: SLURM's default MaxArraySize of 1001 allows
+   * indices 0–1000); more jobs make several arrays. 1: every job is a batch job of its own.
+   */
+  readonly arrayMax?: number;
+  /** Jobs of one module that reach the executor within this many ms of the first go out as one array (default 200). */
+  readonly batchWindowMs?: number;
 }
 
 export interface SlurmExecutor extends RemoteExecutor {
@@ -48,180 +55,107 @@ export const checkSlurmOptions = (o: SlurmOptions): E.Either<DistilleryError, Sl
   if (o.cpus !== undefined && !(Number.isSafeInteger(o.cpus) && o.cpus > 0)) return bad('cpus', 'a positive integer', o.cpus);
   if (o.mem !== undefined && !/^\d+[KMGT]?$/i.test(o.mem)) return bad('mem', 'a memory size such as 4G or 500M', o.mem);
   if (o.pollMs !== undefined && !(o.pollMs > 0)) return bad('poll', 'a positive number of milliseconds', o.pollMs);
+  if (o.arrayMax !== undefined && !(Number.isSafeInteger(o.arrayMax) && o.arrayMax > 0)) return bad('array-max', 'a positive integer', o.arrayMax);
+  if (o.batchWindowMs !== undefined && !(o.batchWindowMs >= 0)) return bad('batch-window', 'a number of milliseconds', o.batchWindowMs);
   return E.right(o);
 };
 
 /**
- * Runs each job as one SLURM batch job: `runJob(ref, input, { thread: slurmExecutor({ workDir }) })`.
- * The input goes to `<workDir>/jobs/<n>/input.json`; the batch script runs `distillery job`
+ * Runs jobs as SLURM batch jobs: `runJob(ref, input, { thread: slurmExecutor({ workDir }) })`.
+ * Jobs of one module that arrive together (a stage's jobs for every task, and for every seed) are
+ * submitted as one `sbatch --array` (slurm-submit.ts); a job alone is a plain batch job. Each job's
+ * input goes to its own folder under `<workDir>/jobs/`; its batch script runs `distillery job`
  * (src/cli/commands/job.ts), which appends the job's reports to `events.jsonl` and writes
- * `output.json`. The driver polls `scontrol show job` (no accounting database needed), streams
- * new report lines as they appear, and emits the output once the job has COMPLETED. A job that
- * fails (or is cancelled, or runs out of time) fails with its error and its stderr's tail;
- * unsubscribing `scancel`s it and waits until it has left the node (registered with trackCleanup).
- * Inputs and outputs travel as JSON (wire-json.ts: typed arrays and non-finite numbers included).
+ * `output.json`. The driver polls `scontrol show job` (no accounting database needed; one call per
+ * array however many elements), streams new report lines as they appear, and emits the output
+ * once the job has COMPLETED. A job that fails (or is cancelled, or runs out of time) fails with
+ * its label (`TD3BC teacher left`), its error and its stderr's tail; unsubscribing `scancel`s it
+ * (the whole array when all its running elements go at once) and waits until it has left the node
+ * (registered with trackCleanup). Inputs and outputs travel as JSON (wire-json.ts).
  *
- *   run(ref, input): --sbatch…poll--e--e--poll--(d|)
+ *   run(ref, input): --(window)sbatch…poll--e--e--poll--(d|)
  */
 export const slurmExecutor = (options: SlurmOptions): SlurmExecutor => {
   const checked = checkSlurmOptions(options);
   if (E.isLeft(checked)) throw new DistilleryFailure(checked.left);
-  const workDir = resolve(options.workDir);
-  return { kind: 'slurm', options: { ...options, workDir }, run: (job, input) => runOnSlurm(job, input, { ...options, workDir }) };
+  const o = { ...options, workDir: resolve(options.workDir) };
+  const cluster: Cluster = {
+    o,
+    enqueue: submissionQueue(o, o.arrayMax ?? 1000, o.batchWindowMs ?? 200),
+    state: statePoller((o.pollMs ?? 500) * 0.8),
+    cancel: canceller(),
+  };
+  return { kind: 'slurm', options: o, run: (job, input, about) => runOnSlurm(job, input, cluster, about) };
 };
 
-/** Runs a SLURM command; ENOENT (not installed) and a non-zero exit become one-line failures. */
-const slurm = (command: string, args: readonly string[]): Promise<string> =>
-  new Promise((done, failed) => {
-    execFile(command, args, { encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
-      if (!error) return done(stdout);
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-        return failed(new DistilleryFailure(distilleryError('unsupported', `${command} is not on the PATH: --executor slurm needs the SLURM client commands (sbatch, scontrol, scancel) where distillery runs`)));
-      const said = oneLine(stderr || stdout || error.message);
-      failed(new DistilleryFailure(distilleryError(command === 'sbatch' ? 'invalid-input' : 'io', `${command} ${args.join(' ')}: ${said}`)));
-    });
-  });
-
-const oneLine = (s: string): string => s.trim().split('\n').map((l) => l.trim()).filter(Boolean).join(' | ');
-
-/** The states after which a job will never run again (squeue/scontrol JobState). */
-const FINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'NODE_FAIL', 'OUT_OF_MEMORY', 'PREEMPTED', 'BOOT_FAIL', 'DEADLINE', 'SPECIAL_EXIT', 'REVOKED']);
-
-interface JobState {
-  readonly state: string;
-  readonly exitCode?: string;
-  readonly reason?: string;
-  /** The controller no longer knows the job (older than MinJobAge). */
-  readonly gone?: boolean;
+/** What the jobs of one executor share: the submission queue, the state poller, the canceller. */
+interface Cluster {
+  readonly o: SlurmOptions & { readonly workDir: string };
+  readonly enqueue: ReturnType<typeof submissionQueue>;
+  readonly state: (id: string) => Promise<JobState>;
+  readonly cancel: ReturnType<typeof canceller>;
 }
 
-const jobState = async (id: string): Promise<JobState> => {
-  let out: string;
-  try {
-    out = await slurm('scontrol', ['show', 'job', '-o', id]);
-  } catch (e) {
-    if (e instanceof DistilleryFailure && /Invalid job id/i.test(e.error.message)) return { state: 'UNKNOWN', gone: true };
-    throw e;
-  }
-  const field = (name: string) => new RegExp(`(?:^|\\s)${name}=(\\S*)`).exec(out)?.[1];
-  const state = field('JobState') ?? 'UNKNOWN';
-  const exitCode = field('ExitCode');
-  const reason = field('Reason');
-  return { state, ...(exitCode ? { exitCode } : {}), ...(reason && reason !== 'None' ? { reason } : {}) };
+/**
+ * scancel for the jobs being cancelled in one tick (a stage failing or the driver interrupted):
+ * an array all of whose watched, unfinished elements go is cancelled by its id, `scancel 813`;
+ * otherwise the elements alone, `scancel 813_2`.
+ */
+const canceller = () => {
+  const live = new Map<string, Set<string>>();
+  let asked = new Set<string>();
+  let sent: Promise<void> | undefined;
+  const arrayOf = (id: string) => id.split('_')[0];
+  return {
+    /** A job being watched (until `done`). */
+    watch: (id: string) => live.set(arrayOf(id), (live.get(arrayOf(id)) ?? new Set()).add(id)),
+    done: (id: string) => {
+      const set = live.get(arrayOf(id));
+      set?.delete(id);
+      if (set?.size === 0) live.delete(arrayOf(id));
+    },
+    /** Cancels `id` together with the others asked for in this tick; resolves once scancel has answered. */
+    cancel: (id: string): Promise<void> => {
+      asked.add(id);
+      sent ??= new Promise<void>((r) => setImmediate(r)).then(async () => {
+        const now = asked;
+        asked = new Set();
+        sent = undefined;
+        const ids = new Set<string>();
+        for (const a of now) {
+          const elements = live.get(arrayOf(a));
+          ids.add(a.includes('_') && elements && [...elements].every((e) => now.has(e)) ? arrayOf(a) : a);
+        }
+        await slurm('scancel', [...ids]).catch(() => undefined);
+      });
+      return sent;
+    },
+  };
 };
 
-const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
-
-/** bin/distillery.mjs of this package, from src/operators/ (a clone) or dist/src/operators/ (built). */
-const distilleryBin = (): string => {
-  for (const up of ['../../bin/distillery.mjs', '../../../bin/distillery.mjs']) {
-    const p = fileURLToPath(new URL(up, import.meta.url));
-    if (existsSync(p)) return p;
-  }
-  throw new DistilleryFailure(distilleryError('internal', 'cannot find bin/distillery.mjs beside the package'));
-};
-
-/** `<workDir>/jobs/<n>`, the first n not taken (a resumed run keeps its earlier jobs' folders). */
-const newJobDir = (workDir: string): string => {
-  const jobs = join(workDir, 'jobs');
-  mkdirSync(jobs, { recursive: true });
-  for (let n = 0; ; n++) {
-    const dir = join(jobs, String(n));
-    try {
-      mkdirSync(dir);
-      return dir;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-  }
-};
-
-/** The latest job folder of an earlier driver holding `module`'s job on `inputText`. */
-const earlierJob = (workDir: string, module: string, inputText: string): { dir: string; id?: string; output: boolean } | undefined => {
-  const jobs = join(workDir, 'jobs');
-  let names: string[];
-  try {
-    names = readdirSync(jobs).filter((n) => /^\d+$/.test(n));
-  } catch {
-    return undefined;
-  }
-  for (const n of names.sort((a, b) => Number(b) - Number(a))) {
-    const dir = join(jobs, n);
-    try {
-      if (!readFileSync(join(dir, 'job.sh'), 'utf8').includes(` job ${quote(module)} `) || readFileSync(join(dir, 'input.json'), 'utf8') !== inputText) continue;
-    } catch {
-      continue;
-    }
-    const id = existsSync(join(dir, 'slurm-job-id')) ? readFileSync(join(dir, 'slurm-job-id'), 'utf8').trim() : undefined;
-    return { dir, ...(id ? { id } : {}), output: existsSync(join(dir, 'output.json')) };
-  }
-  return undefined;
-};
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-const tail = async (file: string, lines: number): Promise<string | undefined> => {
-  try {
-    const text = (await readFile(file, 'utf8')).trim();
-    return text === '' ? undefined : oneLine(text.split('\n').slice(-lines).join('\n'));
-  } catch {
-    return undefined;
-  }
-};
-
-const runOnSlurm = <I, O>(ref: JobRef<I, O>, input: I, o: SlurmOptions & { workDir: string }): Observable<JobMessage<O>> =>
+const runOnSlurm = <I, O>(ref: JobRef<I, O>, input: I, cluster: Cluster, about: RemoteJobOptions = {}): Observable<JobMessage<O>> =>
   new Observable<JobMessage<O>>((subscriber) => {
+    const { o } = cluster;
     let stopped = false;
     /** The job reached a final state: nothing to cancel. */
     let finished = false;
     let id: string | undefined;
-    let dir: string;
-    const name = basename(fileURLToPath(ref.module)).replace(/\.[cm]?[jt]s$/, '');
+    let ticket: Ticket | undefined;
+    const name = jobName(ref.module);
+    let inputText: string;
     let earlier: { dir: string; id?: string; output: boolean } | undefined;
     try {
-      const inputText = encodeWire(input, 'input');
+      inputText = encodeWire(input, 'input');
       earlier = o.resume ? earlierJob(o.workDir, ref.module, inputText) : undefined;
-      if (earlier?.output || earlier?.id) dir = earlier.dir;
-      else {
-        earlier = undefined;
-        dir = newJobDir(o.workDir);
-      }
-      if (!earlier) writeFileSync(join(dir, 'input.json'), inputText);
-      // The job runs the code the driver runs: the sources through tsx when the driver does.
-      const fromSource = import.meta.url.endsWith('.ts');
-      const script = [
-        '#!/bin/sh',
-        `# distillery job ${name} (${ref.module})`,
-        ...(fromSource ? ['export DISTILLERY_SOURCE=1'] : []),
-        `exec ${o.node ? quote(o.node) : 'node'} ${quote(distilleryBin())} job ${quote(ref.module)} input.json output.json events.jsonl`,
-        '',
-      ].join('\n');
-      if (!earlier) writeFileSync(join(dir, 'job.sh'), script, { mode: 0o755 });
     } catch (e) {
-      if (e instanceof DistilleryFailure) return void subscriber.error(e);
-      subscriber.error(new DistilleryFailure(distilleryError('io', `--executor slurm: cannot write the job's files under ${join(o.workDir, 'jobs')} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`)));
-      return;
+      return void subscriber.error(e instanceof DistilleryFailure ? e : new DistilleryFailure(distilleryError('internal', `job ${name}: ${(e as Error).message}`)));
     }
-    const sbatchArgs = (dir: string) => [
-      '--parsable',
-      `--job-name=distillery-${name}`,
-      `--chdir=${dir}`,
-      `--output=${join(dir, 'stdout')}`,
-      `--error=${join(dir, 'stderr')}`,
-      ...(o.partition ? [`--partition=${o.partition}`] : []),
-      ...(o.time ? [`--time=${o.time}`] : []),
-      ...(o.cpus ? [`--cpus-per-task=${o.cpus}`] : []),
-      ...(o.mem ? [`--mem=${o.mem}`] : []),
-      ...(o.extra ?? []),
-      join(dir, 'job.sh'),
-    ];
-    const args = sbatchArgs(dir);
-    let events = join(dir, 'events.jsonl');
+    const said = about.label ? `${about.label}: ` : '';
     let offset = 0;
     let partial = '';
     const decoder = new TextDecoder();
     /** Sends the report lines the job appended since the last look. */
-    const drain = async (): Promise<void> => {
+    const drain = async (events: string): Promise<void> => {
       let fh;
       try {
         fh = await open(events, 'r');
@@ -243,85 +177,93 @@ const runOnSlurm = <I, O>(ref: JobRef<I, O>, input: I, o: SlurmOptions & { workD
       partial = lines.pop() ?? '';
       for (const line of lines) if (line.trim() !== '' && !stopped) subscriber.next({ type: 'event', event: JSON.parse(line) as JobEvent });
     };
-    const failure = async (s: JobState): Promise<DistilleryFailure> => {
+    const failure = async (s: JobState, at: Submitted): Promise<DistilleryFailure> => {
       let reported: { code: ErrorCode; message: string } | undefined;
       try {
-        reported = JSON.parse(await readFile(join(dir, 'error.json'), 'utf8')) as { code: ErrorCode; message: string };
+        reported = JSON.parse(await readFile(join(at.dir, 'error.json'), 'utf8')) as { code: ErrorCode; message: string };
       } catch {
         // the job did not get to report an error (killed, out of time, no node…)
       }
-      const stderr = await tail(join(dir, 'stderr'), 8);
+      const stderr = await tail(join(at.dir, 'stderr'), 8);
       const how = `${s.state}${s.exitCode ? ` (exit ${s.exitCode}${s.reason ? `, ${s.reason}` : ''})` : ''}`;
-      const why = reported?.message ?? (stderr ? `stderr: ${stderr}` : existsSync(join(dir, 'stderr')) ? 'no error output' : `no stderr in ${dir}: is the run directory on a filesystem the nodes share?`);
-      return new DistilleryFailure(distilleryError(reported?.code ?? 'io', `job ${name} (SLURM job ${id}, ${dir}) ${how}: ${why}`));
+      const why = reported?.message ?? (stderr ? `stderr: ${stderr}` : existsSync(join(at.dir, 'stderr')) ? 'no error output' : `no stderr in ${at.dir}: is the run directory on a filesystem the nodes share?`);
+      return new DistilleryFailure(distilleryError(reported?.code ?? 'io', `${said}job ${name} (SLURM job ${at.id}, ${at.dir}) ${how}: ${why}`));
     };
     const watch = async (): Promise<void> => {
       if (earlier?.output) {
         // Finished on the cluster while no driver watched: its output, without running it again.
-        const output = decodeWire(await readFile(join(dir, 'output.json'), 'utf8')) as O;
+        const output = decodeWire(await readFile(join(earlier.dir, 'output.json'), 'utf8')) as O;
         finished = true;
         if (stopped) return;
         subscriber.next({ type: 'done', output });
         subscriber.complete();
         return;
       }
-      const attach = earlier?.id !== undefined && !FINAL.has((await jobState(earlier.id)).state) ? earlier.id : undefined;
-      if (attach !== undefined) id = attach;
+      let at: Submitted | undefined;
+      if (earlier?.id !== undefined && !FINAL.has((await cluster.state(earlier.id)).state)) at = { id: earlier.id, dir: earlier.dir };
       else {
-        if (earlier) {
-          // The earlier job failed or vanished: run it again in a folder of its own.
-          const again = newJobDir(o.workDir);
-          for (const f of ['input.json', 'job.sh']) writeFileSync(join(again, f), readFileSync(join(dir, f), 'utf8'), { mode: f === 'job.sh' ? 0o755 : 0o644 });
-          dir = again;
-          args.splice(0, args.length, ...sbatchArgs(dir));
-          events = join(dir, 'events.jsonl');
-        }
-        id = (await slurm('sbatch', args)).trim().split(';')[0];
-        writeFileSync(join(dir, 'slurm-job-id'), `${id}\n`);
+        // New, or the earlier job failed or vanished: (again) in a folder of its own, with the jobs arriving now.
+        if (stopped) return;
+        ticket = cluster.enqueue(ref.module, inputText, about.label);
+        at = await ticket.submitted;
+        if (at === undefined) return; // withdrawn before it went out
       }
-      const jobId: string = id;
-      for (;;) {
-        if (stopped) return;
-        const s = await jobState(jobId);
-        await drain();
-        if (stopped) return;
-        if (s.state === 'COMPLETED' || (s.gone && existsSync(join(dir, 'output.json')))) {
-          let text: string;
-          try {
-            text = await readFile(join(dir, 'output.json'), 'utf8');
-          } catch {
-            throw new DistilleryFailure(distilleryError('io', `job ${name} (SLURM job ${id}) completed but ${join(dir, 'output.json')} is not there: the run directory must be on a filesystem the nodes share`));
+      id = at.id;
+      cluster.cancel.watch(at.id);
+      try {
+        for (;;) {
+          if (stopped) return;
+          const s = await cluster.state(at.id);
+          await drain(join(at.dir, 'events.jsonl'));
+          if (stopped) return;
+          if (s.state === 'COMPLETED' || (s.gone && existsSync(join(at.dir, 'output.json')))) {
+            let text: string;
+            try {
+              text = await readFile(join(at.dir, 'output.json'), 'utf8');
+            } catch {
+              throw new DistilleryFailure(
+                distilleryError('io', `${said}job ${name} (SLURM job ${at.id}) completed but ${join(at.dir, 'output.json')} is not there: the run directory must be on a filesystem the nodes share`),
+              );
+            }
+            finished = true;
+            subscriber.next({ type: 'done', output: decodeWire(text) as O });
+            subscriber.complete();
+            return;
           }
-          finished = true;
-          subscriber.next({ type: 'done', output: decodeWire(text) as O });
-          subscriber.complete();
-          return;
+          if (FINAL.has(s.state) || s.gone) {
+            finished = true;
+            throw await failure(s, at);
+          }
+          await sleep(o.pollMs ?? 500);
         }
-        if (FINAL.has(s.state) || s.gone) {
-          finished = true;
-          throw await failure(s);
-        }
-        await sleep(o.pollMs ?? 500);
+      } finally {
+        if (finished) cluster.cancel.done(at.id);
       }
     };
     const watching = watch().catch((e: unknown) => {
-      if (!stopped) subscriber.error(e instanceof DistilleryFailure ? e : new DistilleryFailure(distilleryError('internal', `SLURM job ${id ?? '(not submitted)'}: ${(e as Error).message}`)));
+      if (!stopped) subscriber.error(e instanceof DistilleryFailure ? e : new DistilleryFailure(distilleryError('internal', `${said}SLURM job ${id ?? '(not submitted)'}: ${(e as Error).message}`)));
     });
     return () => {
       if (stopped) return;
       stopped = true;
+      ticket?.withdraw();
       if (finished) return;
       // Cancel once submitted, then wait (up to 30 s) until the job has left the node.
       trackCleanup(
         watching.then(async () => {
           if (id === undefined) return;
-          const s = await jobState(id).catch(() => ({ state: 'UNKNOWN', gone: true }) as JobState);
-          if (FINAL.has(s.state) || s.gone) return;
-          await slurm('scancel', [id]).catch(() => undefined);
-          for (let i = 0; i < 60; i++) {
-            const now = await jobState(id).catch(() => ({ state: 'UNKNOWN', gone: true }) as JobState);
-            if (FINAL.has(now.state) || now.gone) return;
-            await sleep(500);
+          const jobId = id;
+          try {
+            const s = await cluster.state(jobId).catch(() => GONE);
+            if (FINAL.has(s.state) || s.gone) return;
+            await cluster.cancel.cancel(jobId);
+            for (let i = 0; i < 60; i++) {
+              const now = await cluster.state(jobId).catch(() => GONE);
+              if (FINAL.has(now.state) || now.gone) return;
+              await sleep(500);
+            }
+          } finally {
+            cluster.cancel.done(jobId);
           }
         }),
       );

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { lastValueFrom, of, take, toArray } from 'rxjs';
+import { from, lastValueFrom, of, take, toArray } from 'rxjs';
 import { cleanupsSettled } from '../../src/core/cleanup.ts';
 import type { PipelineEvent } from '../../src/core/events.ts';
 import { jobRef, moduleUrl } from '../../src/core/job.ts';
@@ -43,6 +43,14 @@ const check = () => {
 
 const jobState = (id: string): string => /JobState=(\S+)/.exec(execFileSync('scontrol', ['show', 'job', '-o', id], { encoding: 'utf8' }))?.[1] ?? '?';
 
+/** The folders of single jobs and of array elements under `<workDir>/jobs`. */
+const jobFolders = (jobs: string): string[] =>
+  readdirSync(jobs).flatMap((n) => (existsSync(join(jobs, n, 'array.sh')) ? readdirSync(join(jobs, n)).filter((i) => /^\d+$/.test(i)).map((i) => join(jobs, n, i)) : [join(jobs, n)]));
+
+const until = async (what: string, ok: () => boolean, ms = 60_000) => {
+  for (const end = Date.now() + ms; !ok(); await new Promise((r) => setTimeout(r, 100))) if (Date.now() > end) assert.fail(`waited ${ms / 1000} s for ${what}`);
+};
+
 test('mop through SLURM gives exactly the returns of the local run with the same seed', { skip, timeout: 600_000 }, async () => {
   check();
   const local = await runBuiltin('mop', TINY_MOP, { seed: 5 });
@@ -51,13 +59,16 @@ test('mop through SLURM gives exactly the returns of the local run with the same
   assert.equal(onCluster.status, 'completed');
   assert.deepEqual(onCluster.results.returns, local.results.returns);
   assert.deepEqual(onCluster.results.evaluation, local.results.evaluation);
-  // Every job ran as a SLURM job of its own and its reports came back while it ran.
-  const jobs = readdirSync(join(dir, 'jobs'));
+  // Every job ran as a SLURM job (the two tasks' behavior jobs, submitted together, as one array)
+  // and its reports came back while it ran.
+  const jobs = jobFolders(join(dir, 'jobs'));
   assert.ok(jobs.length >= 5, `${jobs.length} jobs`);
-  for (const n of jobs) {
-    assert.ok(existsSync(join(dir, 'jobs', n, 'output.json')), `jobs/${n}/output.json`);
-    assert.equal(jobState(readFileSync(join(dir, 'jobs', n, 'slurm-job-id'), 'utf8').trim()), 'COMPLETED');
+  for (const d of jobs) {
+    assert.ok(existsSync(join(d, 'output.json')), `${d}/output.json`);
+    assert.equal(jobState(readFileSync(join(d, 'slurm-job-id'), 'utf8').trim()), 'COMPLETED');
   }
+  const behaviors = readdirSync(join(dir, 'jobs')).filter((n) => existsSync(join(dir, 'jobs', n, 'array.sh')) && readFileSync(join(dir, 'jobs', n, '0', 'job.sh'), 'utf8').includes('train-behavior'));
+  assert.equal(behaviors.length, 1, 'the behavior jobs of both tasks went out as one array');
   assert.ok(onCluster.events.some((e) => e.type === 'progress' && e.id.startsWith('teacher/')));
   assert.ok(onCluster.events.some((e) => e.type === 'metric'));
 });
@@ -70,7 +81,7 @@ test('a job that throws on the cluster fails its stage with its message and the 
     jobStage({ emit: (e) => events.push(e), jobThread: executor }, { job: failing, input: () => ({}), output: (_v, o) => o, display: () => ({ id: 'f', label: 'failing' }) }),
   );
   await assert.rejects(lastValueFrom(stage), (e: Error) => {
-    assert.match(e.message, /^job failing-job \(SLURM job \d+, .*\) FAILED \(exit 70:0[^)]*\): the job failed on purpose$/);
+    assert.match(e.message, /^failing: job failing-job \(SLURM job \d+, .*\) FAILED \(exit 70:0[^)]*\): the job failed on purpose$/);
     assert.equal(e.name, 'DistilleryFailure');
     return true;
   });
@@ -159,4 +170,71 @@ test('resume: a job an earlier driver submitted gives its output without running
   assert.deepEqual(readdirSync(join(workDir, 'jobs')).sort(), ['0', '1']);
   assert.equal(jobState(readFileSync(idFile, 'utf8').trim()), 'CANCELLED');
   orphan.unsubscribe();
+});
+
+test('a sweep of one job goes out as one sbatch --array (at most arrayMax per array) and gives exactly the outputs of this thread', { skip, timeout: 180_000 }, async () => {
+  check();
+  const seeds = [11, 12, 13, 14, 15];
+  const sweep = (thread: Parameters<typeof jobStage>[0]['jobThread']) =>
+    lastValueFrom(
+      from(seeds).pipe(
+        jobStage({ emit: () => undefined, jobThread: thread }, { job: draw, input: (seed) => ({ seed, n: 4 }), output: (seed, o) => ({ seed, o }), display: (seed) => ({ id: `draw/${seed}`, label: `draw seed ${seed}` }) }),
+        toArray(),
+      ),
+    ).then((r) => [...r].sort((a, b) => a.seed - b.seed));
+  const here = await sweep('main');
+  const workDir = scratch('slurm-array');
+  assert.deepEqual(await sweep(slurmExecutor({ workDir, pollMs: 200 })), here);
+  // One array of 5: jobs/0/array.sh, elements jobs/0/<i> with SLURM ids <array>_<i>, each its own input.
+  assert.deepEqual(readdirSync(join(workDir, 'jobs')), ['0']);
+  const arrayId = readFileSync(join(workDir, 'jobs', '0', 'slurm-job-id'), 'utf8').trim();
+  assert.match(arrayId, /^\d+$/);
+  const inputs = seeds.map((_, i) => {
+    assert.equal(readFileSync(join(workDir, 'jobs', '0', String(i), 'slurm-job-id'), 'utf8').trim(), `${arrayId}_${i}`);
+    assert.equal(jobState(`${arrayId}_${i}`), 'COMPLETED');
+    return (JSON.parse(readFileSync(join(workDir, 'jobs', '0', String(i), 'input.json'), 'utf8')) as { seed: number }).seed;
+  });
+  assert.deepEqual([...inputs].sort(), seeds);
+  // arrayMax 3: an array of 3 and one of 2, same outputs.
+  const capped = scratch('slurm-array-max');
+  assert.deepEqual(await sweep(slurmExecutor({ workDir: capped, pollMs: 200, arrayMax: 3 })), here);
+  assert.deepEqual(readdirSync(join(capped, 'jobs')).map((n) => readdirSync(join(capped, 'jobs', n)).filter((i) => /^\d+$/.test(i)).length).sort(), [2, 3]);
+  // --resume finds every element's output without submitting anything.
+  assert.deepEqual(await sweep(slurmExecutor({ workDir, pollMs: 200, resume: true })), here);
+  assert.deepEqual(readdirSync(join(workDir, 'jobs')), ['0']);
+});
+
+test('an array element killed on the cluster fails its stage naming its task; the rest of the array is scancelled', { skip, timeout: 180_000 }, async () => {
+  check();
+  const workDir = scratch('slurm-array-kill');
+  const tasks = ['left', 'right', 'up'];
+  const stage = lastValueFrom(
+    from(tasks).pipe(jobStage({ emit: () => undefined, jobThread: slurmExecutor({ workDir, pollMs: 200 }) }, { job: endless, input: () => ({}), output: (_t, o) => o, display: (task) => ({ id: task, label: `endless ${task}` }) })),
+  );
+  const failed = assert.rejects(stage, (e: Error) => {
+    assert.match(e.message, /^endless right: job endless-job \(SLURM job \d+_1, .*jobs\/0\/1\) CANCELLED/);
+    return true;
+  });
+  await until('element 1 to run', () => existsSync(join(workDir, 'jobs', '0', '1', 'events.jsonl')));
+  const arrayId = readFileSync(join(workDir, 'jobs', '0', 'slurm-job-id'), 'utf8').trim();
+  execFileSync('scancel', [`${arrayId}_1`]);
+  await failed;
+  await cleanupsSettled();
+  for (const i of [0, 1, 2]) assert.equal(jobState(`${arrayId}_${i}`), 'CANCELLED', `element ${i}`);
+});
+
+test('interrupting a stage scancels its array, running and pending elements alike', { skip, timeout: 180_000 }, async () => {
+  check();
+  const workDir = scratch('slurm-array-cancel');
+  const events: PipelineEvent[] = [];
+  // Three endless jobs on a 2-core node: two run, one waits; the stage is dropped (Ctrl-C) once one reports.
+  const running = from(['a', 'b', 'c'])
+    .pipe(jobStage({ emit: (e) => events.push(e), jobThread: slurmExecutor({ workDir, pollMs: 200 }) }, { job: endless, input: () => ({}), output: (_t, o) => o, display: (task) => ({ id: task, label: `endless ${task}` }) }))
+    .subscribe({ error: (e: unknown) => assert.fail(String(e)) });
+  await until('a report from the array', () => events.some((e) => e.type === 'progress'));
+  const arrayId = readFileSync(join(workDir, 'jobs', '0', 'slurm-job-id'), 'utf8').trim();
+  assert.equal(jobState(`${arrayId}_0`), 'RUNNING');
+  running.unsubscribe();
+  await cleanupsSettled();
+  for (const i of [0, 1, 2]) assert.equal(jobState(`${arrayId}_${i}`), 'CANCELLED', `element ${i}`);
 });
