@@ -120,6 +120,7 @@ export const NonNegativeInt = refineNumber('NonNegativeInt', (n) => Number.isInt
 export const Seed = refineNumber('Seed', (n) => Number.isSafeInteger(n) && n >= 0, 'expected a non-negative integer seed');
 export const FiniteNumber = refineNumber('FiniteNumber', Number.isFinite, 'expected a finite number');
 export const PositiveNumber = refineNumber('PositiveNumber', (n) => Number.isFinite(n) && n > 0, 'expected a positive number');
+export const NonNegativeNumber = refineNumber('NonNegativeNumber', (n) => Number.isFinite(n) && n >= 0, 'expected a finite number ≥ 0');
 export const Probability = refineNumber('Probability', (n) => n >= 0 && n <= 1, 'expected a number in [0, 1]');
 /** Hidden-layer widths: 1 to 8 layers of 1 to 16384 units (a bound that keeps a typo from asking for 40 GB). */
 export const LayerWidths = new t.Type<number[], number[], unknown>(

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type * as t from 'io-ts';
 import type { OperatorFunction } from 'rxjs';
 import { LayerWidths, PositiveInt, PositiveNumber, oneOf, section, withDefault } from '../../core/codecs.ts';
-import type { DistillLossKind } from '../../algos/distillation/index.ts';
+import type { DistillLossKind, RegularizerOptions } from '../../algos/distillation/index.ts';
 import type { DistillOutput, TrainTeacherOutput } from '../../jobs/index.ts';
 import { distillJobRef } from '../../jobs/refs.ts';
 import type { RunContext } from '../context.ts';
@@ -24,8 +24,12 @@ export const StudentParams = section(
 );
 export type StudentParams = t.TypeOf<typeof StudentParams>;
 
-export interface DistillOptions {
+export interface DistillOptions<T extends TaughtTask = TaughtTask> {
   readonly loss: DistillLossKind;
+  /** A ranking regularizer across task ids (thesis chapter 6; share-data.ts' `regularizerOf`). */
+  readonly regularizer?: RegularizerOptions;
+  /** Per-task overrides of the job's input: Data Sharing's union of states, the Q-switch's teachers. */
+  readonly perTask?: (x: T, all: readonly T[]) => { readonly datasets: readonly string[]; readonly switchTeacherDirs?: readonly string[] };
   /** Which of each task's datasets the distillation states come from. */
   readonly dataset: string;
   /** Checkpoint folder under the run directory (default `student`). */
@@ -52,14 +56,16 @@ export interface TaughtTask {
 export const distill = <T extends TaughtTask>(
   p: StudentParams,
   ctx: RunContext,
-  options: DistillOptions,
+  options: DistillOptions<T>,
 ): OperatorFunction<readonly T[], { readonly tasks: readonly T[]; readonly student: DistillOutput }> =>
   jobStage(ctx, {
     job: distillJobRef,
     workers: 1,
     input: (tasks) => ({
       tasks: tasks.map((x) => ({ task: x.task, teacherDir: x.teacher.checkpointDir, datasets: [x.datasets[options.dataset]] })),
+      ...(options.perTask ? { tasks: tasks.map((x) => ({ task: x.task, teacherDir: x.teacher.checkpointDir, ...options.perTask!(x, tasks) })) } : {}),
       loss: options.loss,
+      ...(options.regularizer ? { regularizer: options.regularizer } : {}),
       ...(options.teacherStd !== undefined ? { teacherStd: options.teacherStd } : {}),
       student: { hidden: p.hidden, encoding: p.encoding },
       steps: p.steps,
