@@ -19,6 +19,7 @@ usage:
   distillery bench [name…] [--json] [--quick]
   distillery animate <file.arrow> [--episode N] [--task T] [--every K] [--out file.svg]
   distillery report <run-dir> [--json]
+  distillery compare <run-dir>… [--metric returns.*.student.mean] [--json] [--html out.html]
   distillery import <file.hdf5 | minari-dir> --format d4rl|minari --out file.arrow [--env ID] [--task T] [--json]
   distillery export <file.arrow> --format d4rl|minari --out file.hdf5 [--task T] [--json]
   distillery init <dir> [--from tarball|folder|version]
@@ -36,6 +37,7 @@ commands:
   animate    a stick-figure SVG of one walker episode of a dataset
   init       a project folder for your own pipelines (package.json, tsconfig, an example)
   report     write <run-dir>/report.html (parameters, results, learning curves, artifacts; works offline)
+  compare    runs that differ in seed or parameters as one table: mean and 95% CI over seeds per group
   import     a D4RL or Minari HDF5 dataset as an Arrow dataset
   export     one task of an Arrow dataset as a D4RL or Minari HDF5 file`;
 
@@ -53,6 +55,7 @@ const commands: Record<string, () => Promise<Command>> = {
   bench: async () => (await import('./commands/bench.ts')).benchCommand,
   animate: async () => (await import('./commands/animate.ts')).animateCommand,
   report: async () => (await import('./commands/report.ts')).reportCommand,
+  compare: async () => (await import('./commands/compare.ts')).compareCommand,
   import: async () => (await import('./commands/import.ts')).importCommand,
   export: async () => (await import('./commands/export.ts')).exportCommand,
   init: async () => (await import('./commands/init.ts')).initCommand,

@@ -18,11 +18,11 @@ import { notRegular, readSmallTextFile } from '../core/files.ts';
 import { buildCurves, curveSpec, type MetricPoint } from './curves.ts';
 import { renderVegaLiteSvg } from './vega.ts';
 
-const ParamsFile = t.type({ pipeline: t.string, seed: t.number, params: t.unknown });
+export const ParamsFile = t.type({ pipeline: t.string, seed: t.number, params: t.unknown });
 const Cell = t.union([t.string, t.number, t.null]);
 const TableCodec = t.type({ title: t.string, columns: t.array(t.string), rows: t.array(t.array(Cell)) });
 const ArtifactCodec = t.intersection([t.type({ path: t.string, kind: t.string }), t.partial({ description: t.string })]);
-const ResultsFile = t.intersection([
+export const ResultsFile = t.intersection([
   t.type({ run: t.UnknownRecord }),
   t.partial({ tables: t.array(TableCodec), artifacts: t.array(ArtifactCodec) }),
 ]);
@@ -44,7 +44,7 @@ export interface RunReport {
   readonly artifacts: number;
 }
 
-const readJson = <A>(file: string, codec: t.Type<A, unknown, unknown>): E.Either<DistilleryError, A> => {
+export const readJson = <A>(file: string, codec: t.Type<A, unknown, unknown>): E.Either<DistilleryError, A> => {
   const text = readSmallTextFile(file, file, MAX_JSON_BYTES);
   if (E.isLeft(text)) return text;
   let raw: unknown;
@@ -85,13 +85,13 @@ export const readMetrics = async (file: string): Promise<E.Either<DistilleryErro
   return E.right(points);
 };
 
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+export const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const formatCell = (v: string | number | null): string =>
   v === null ? '' : typeof v === 'number' ? (Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e6 ? v.toFixed(3) : v.toPrecision(4)) : v;
 
 /** A nested object as dot-path → JSON value rows (arrays and scalars are leaves). */
-const flatten = (value: unknown, prefix = ''): [string, string][] => {
+export const flatten = (value: unknown, prefix = ''): [string, string][] => {
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     const entries = Object.entries(value as Record<string, unknown>);
     if (entries.length === 0) return prefix ? [[prefix, '{}']] : [];
@@ -103,7 +103,7 @@ const flatten = (value: unknown, prefix = ''): [string, string][] => {
 const keyValueTable = (rows: readonly [string, string][]): string =>
   `<table class="kv">${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>`;
 
-const table = (title: string, columns: readonly string[], rows: readonly (readonly (string | number | null)[])[]): string =>
+export const table = (title: string, columns: readonly string[], rows: readonly (readonly (string | number | null)[])[]): string =>
   `<h3>${esc(title)}</h3><table class="results"><thead><tr>${columns.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>${rows
     .map((r) => `<tr>${r.map((c) => `<td class="${typeof c === 'number' ? 'num' : ''}">${esc(formatCell(c))}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
@@ -135,7 +135,7 @@ const artifactHtml = (runDir: string, a: t.TypeOf<typeof ArtifactCodec>): string
   return `${head}</li>`;
 };
 
-const STYLE = `body{font-family:sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222}
+export const STYLE = `body{font-family:sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222}
 h1{font-size:1.5em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}h3{font-size:1em}
 table{border-collapse:collapse;margin:.5em 0 1em}th,td{padding:.2em .6em;border-bottom:1px solid #eee;text-align:left;vertical-align:top}
 table.kv th{font-weight:normal;color:#555;white-space:nowrap}td.num{text-align:right;font-variant-numeric:tabular-nums}
