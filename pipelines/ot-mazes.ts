@@ -1,58 +1,58 @@
 /**
  * SAC+OT (Le & Ta, arXiv 2309.15603) against Distral and independent SAC on the grid mazes:
  *
- *   per env × seed:  SAC per task ──trajectory ⨯ random recent trajectory of another task──▶
- *                    Sinkhorn ──▶ proxy reward σ·exp(−β·c_t) + env reward ──▶ task's replay buffer   (sac-ot)
- *                    SAC per task, no sharing                                                      (sac)
- *                    tabular Distral KL 1col (α = 1)                                               (distral)
- *   ──▶ learning curves (mean return over tasks vs env steps, 95% CI over seeds), final returns,
- *       env steps to a success threshold, heat map of the mean proxy reward per grid cell.
+ *   per env × seed:  SAC per task; at every update the sampled batch's trajectories ⨯ a random recent
+ *                    trajectory of another task ──Sinkhorn──▶ proxy σ·exp(−β·c_t) + env reward       (sac-ot)
+ *                    SAC per task, no sharing                                                        (sac)
+ *                    tabular Distral KL 1col (α = 1)                                                 (distral)
+ *   ──▶ learning curves (mean return over tasks vs env steps, 95% CI over seeds), and per method the
+ *       final return, area under the curve and env steps to a threshold; paired differences against
+ *       sac (t and bootstrap intervals); rank correlation of the proxy heat map with path overlap.
  *
- * Budgets are laptop-scale parameters (a few minutes on 2 cores); see the README section.
+ * Budgets are laptop-scale parameters (labelled reduced); see the README section.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
-import { defer, from, map, mergeMap, toArray, type Observable } from 'rxjs';
+import { defer, from, map, mergeMap, toArray } from 'rxjs';
 import {
   FiniteNumber,
-  LayerWidths,
   NonEmptyString,
+  OtMazeDistralParams,
+  OtMazeOtParams,
+  OtMazeSacParams,
   PositiveInt,
-  PositiveNumber,
-  Probability,
+  areaUnderCurve,
   artifact,
   binnedCurve,
+  bootstrapMeanInterval,
+  buildCurves,
   curveBand,
+  curveSpec,
   definePipeline,
   distilleryError,
   finalReturn,
   getEnv,
   gridHeatmapSvg,
-  lineChartSvg,
+  kendallTau,
   log,
   nonEmptyArray,
   oneOf,
-  otDistralJobRef,
   pairedDifference,
   pooledCellMeans,
-  reportJob,
+  renderVegaLiteSvg,
   result,
-  runJob,
-  section,
   stepsToThreshold,
   summarize,
   table,
-  trainOtSacJobRef,
+  trainOtMaze,
   withDefault,
   type GridFamily,
-  type MultiTaskRun,
-  type OtDistralInput,
-  type PipelineContext,
+  type MetricPoint,
+  type OtMazeRun,
   type PipelineEvent,
-  type TrainOtSacInput,
-  type TrainOtSacOutput,
+  type Rng,
 } from 'distillery';
 
 const METHODS = ['sac-ot', 'distral', 'sac'] as const;
@@ -61,64 +61,30 @@ type Method = (typeof METHODS)[number];
 const Params = t.type({
   envs: withDefault(nonEmptyArray(NonEmptyString), ['grid/zigzag', 'grid/separated'], 'grid mazes'),
   methods: withDefault(nonEmptyArray(oneOf(METHODS, 'method')), [...METHODS], 'methods compared'),
-  seeds: withDefault(PositiveInt, 3),
+  seeds: withDefault(PositiveInt, 5, 'training seeds (every statistic is over seeds)'),
   workers: withDefault(PositiveInt, 2),
-  /** Environment steps per task (every method, same budget). */
-  stepsPerTask: withDefault(PositiveInt, 6000),
+  stepsPerTask: withDefault(PositiveInt, 6000, 'environment steps per task, every method (reduced: the paper trains far longer)'),
   /**
    * Episode cap. 100, not the envs' 200: an episode that misses the goal costs half the budget,
    * and every start is within ~35 moves of every goal in both mazes.
    */
   maxEpisodeSteps: withDefault(PositiveInt, 100),
-  sac: section({
-      hidden: withDefault(LayerWidths, [64]),
-      lr: withDefault(PositiveNumber, 1e-3),
-      batchSize: withDefault(PositiveInt, 64),
-      gamma: withDefault(Probability, 0.99),
-      tau: withDefault(Probability, 0.01),
-      learningStarts: withDefault(PositiveInt, 500),
-      /** Environment steps per SAC update (each update costs ~7–20 ms on WASM here). */
-      updateEvery: withDefault(PositiveInt, 4),
-      /**
-       * Fixed temperature. Automatic tuning to 0.98·log|A| keeps the 8-move policy near uniform,
-       * and to 0.3·log|A| it collapsed to never reaching a goal in our trial; a fixed α = 0.005
-       * (entropy bonus ≈ the step cost at log 8) learned best of 0.005/0.02 (one seed, zigzag).
-       */
-      alpha: withDefault(PositiveNumber, 0.005),
-      autoEntropy: withDefault(t.boolean, false),
-      targetEntropyRatio: withDefault(t.union([PositiveNumber, t.null]), null),
-    }, 'discrete SAC per task'),
-  ot: section({
-      sigma: withDefault(PositiveNumber, 0.01),
-      beta: withDefault(FiniteNumber, 5),
-      epsilon: withDefault(PositiveNumber, 0.01),
-      iterations: withDefault(PositiveInt, 100),
-      normalize: withDefault(oneOf(['none', 'pair'] as const, 'normalize'), 'none'),
-      recent: withDefault(PositiveInt, 10, 'recent trajectories kept per task as partner candidates'),
-    }, 'the OT proxy reward (σ·exp(−β·c_t))'),
-  distral: section({
-      /** Inverse temperature: at β = 20 Distral needs ~150k steps on zigzag, at 100 ~90k (measured). */
-      beta: withDefault(PositiveNumber, 100),
-      gamma: withDefault(Probability, 0.99),
-      lrQ: withDefault(PositiveNumber, 0.1),
-      lrPi0: withDefault(PositiveNumber, 0.1),
-    }, 'tabular Distral KL 1col'),
-  /** Points of the learning curves. */
+  sac: OtMazeSacParams,
+  ot: OtMazeOtParams,
+  distral: OtMazeDistralParams,
+  /** Points of the learning curves (the area under the curve is taken over them). */
   points: withDefault(PositiveInt, 20),
   /** Mean return over tasks counted as success for "env steps to threshold". */
   threshold: withDefault(FiniteNumber, 0.5),
+  bootstrap: withDefault(PositiveInt, 10000, 'bootstrap resamples of the paired differences'),
 });
 type Params = t.TypeOf<typeof Params>;
-
-type JobSpec =
-  | { readonly env: string; readonly method: 'sac-ot' | 'sac'; readonly seed: number; readonly input: TrainOtSacInput }
-  | { readonly env: string; readonly method: 'distral'; readonly seed: number; readonly input: OtDistralInput };
 
 interface Finished {
   readonly env: string;
   readonly method: Method;
   readonly seed: number;
-  readonly run: MultiTaskRun & Partial<Pick<TrainOtSacOutput, 'proxyPerCell' | 'proxyCount' | 'otSolves' | 'otUnconverged' | 'otUnpaired'>>;
+  readonly run: OtMazeRun;
 }
 
 const gridFamily = (id: string): E.Either<ReturnType<typeof distilleryError>, GridFamily> => {
@@ -130,7 +96,7 @@ const gridFamily = (id: string): E.Either<ReturnType<typeof distilleryError>, Gr
 
 export default definePipeline({
   name: 'ot-mazes',
-  description: 'SAC+OT vs Distral vs independent SAC on the grid mazes: curves, final returns, steps to threshold, OT proxy heat maps',
+  description: 'SAC+OT vs Distral vs independent SAC on the grid mazes: curves, final returns, area under the curve, steps to threshold, paired differences, OT proxy heat maps',
   params: Params,
   validate: (p) => {
     for (const id of p.envs) {
@@ -142,72 +108,57 @@ export default definePipeline({
   },
   graph: (p, ctx) =>
     defer(() => {
-      const envConfig = { maxEpisodeSteps: p.maxEpisodeSteps };
-      const specs: JobSpec[] = [];
-      for (const env of p.envs)
-        for (let seed = 0; seed < p.seeds; seed++) {
+      const specs = p.envs.flatMap((env) =>
+        Array.from({ length: p.seeds }, (_, seed) => {
           // One seed per (env, seed) shared by the methods: same initial networks and start cells for sac and sac-ot.
-          const s = ctx.rng.split(`${env}/seed${seed}`).seed();
-          for (const method of p.methods)
-            specs.push(
-              method === 'distral'
-                ? { env, method, seed, input: { envId: env, envConfig, tasks: [], stepsPerTask: p.stepsPerTask, ...p.distral, seed: s } }
-                : {
-                    env,
-                    method,
-                    seed,
-                    input: {
-                      envId: env,
-                      envConfig,
-                      tasks: [],
-                      sharing: method === 'sac-ot' ? 'ot' : 'none',
-                      stepsPerTask: p.stepsPerTask,
-                      hyper: {
-                        hidden: p.sac.hidden,
-                        actorLr: p.sac.lr,
-                        criticLr: p.sac.lr,
-                        alphaLr: p.sac.lr,
-                        batchSize: p.sac.batchSize,
-                        gamma: p.sac.gamma,
-                        tau: p.sac.tau,
-                        learningStarts: p.sac.learningStarts,
-                        bufferCapacity: Math.max(p.sac.learningStarts, p.stepsPerTask + p.maxEpisodeSteps),
-                        initialAlpha: p.sac.alpha,
-                        autoEntropy: p.sac.autoEntropy,
-                      },
-                      targetEntropyRatio: p.sac.targetEntropyRatio,
-                      updateEvery: p.sac.updateEvery,
-                      ot: p.ot,
-                      seed: s,
-                      backend: ctx.backend.preference,
-                    },
-                  },
-            );
-        }
-      // Longest first (SAC on the env with most tasks), so the two workers finish together.
-      const tasksOf = (env: string): number => E.getOrElse(() => ({ tasks: [] as readonly string[] }) as Pick<GridFamily, 'tasks'>)(gridFamily(env)).tasks.length;
-      specs.sort((a, b) => (b.method === 'distral' ? 0 : tasksOf(b.env)) - (a.method === 'distral' ? 0 : tasksOf(a.env)));
+          const jobSeed = ctx.rng.split(`${env}/seed${seed}`).seed();
+          return p.methods.map((method) => ({ env, method, seed, jobSeed }));
+        }).flat(),
+      );
+      // Longest first (SAC+OT on the env with most tasks), so the workers finish together.
+      const cost = (s: (typeof specs)[number]) => (s.method === 'distral' ? 0 : s.method === 'sac-ot' ? 2 : 1) * tasksOf(s.env);
+      specs.sort((a, b) => cost(b) - cost(a));
       const started = Date.now();
       return from(specs).pipe(
-        mergeMap((s) => trainRun(s, ctx).pipe(map((run): Finished => ({ env: s.env, method: s.method, seed: s.seed, run }))), p.workers),
+        mergeMap(
+          (s) =>
+            trainOtMaze(ctx, { ...s, stepsPerTask: p.stepsPerTask, maxEpisodeSteps: p.maxEpisodeSteps, sac: p.sac, ot: p.ot, distral: p.distral, label: s.method, tags: { env: s.env, method: s.method, seed: String(s.seed) } }).pipe(
+              map((run): Finished => ({ ...s, run })),
+            ),
+          p.workers,
+        ),
         toArray(),
-        map((finished) => {
-          for (const e of report(p, finished, ctx.runDir, (Date.now() - started) / 1000)) ctx.emit(e);
+        mergeMap(async (finished) => {
+          for (const e of await report(p, finished, ctx.runDir, ctx.rng, (Date.now() - started) / 1000)) ctx.emit(e);
           return finished;
         }),
       );
     }),
 });
 
-/** One method's multi-task run on one maze and seed (a worker job), its reports sent to the run. */
-const trainRun = (s: JobSpec, ctx: PipelineContext): Observable<Finished['run']> => {
-  const display = { id: `${s.env}/${s.method}/${s.seed}`, label: `${s.method} ${s.env} seed ${s.seed}`, tags: { env: s.env, method: s.method, seed: String(s.seed) } };
-  return s.method === 'distral' ? runJob(otDistralJobRef, s.input, { thread: ctx.jobThread ?? 'worker' }).pipe(reportJob(ctx, display)) : runJob(trainOtSacJobRef, s.input, { thread: ctx.jobThread ?? 'worker' }).pipe(reportJob(ctx, display));
-};
+const tasksOf = (env: string): number => (E.isRight(gridFamily(env)) ? (gridFamily(env) as E.Right<GridFamily>).right.tasks.length : 1);
 
 const fmt3 = (x: number | null): number | null => (x === null || !Number.isFinite(x) ? null : Math.round(x * 1000) / 1000);
 
-const report = (p: Params, finished: readonly Finished[], runDir: string, seconds: number): PipelineEvent[] => {
+/** Mean with its 95% t interval over seeds, and the per-seed values. */
+const overSeeds = (xs: readonly number[]) => {
+  const s = summarize(xs);
+  return { mean: s.mean, ci95: s.halfWidth, low: s.low, high: s.high, seeds: xs.length, perSeed: xs };
+};
+
+/** Kendall τ-b between the proxy per cell and the path overlap, over the cells the proxy reached. */
+const overlapTau = (proxy: ArrayLike<number>, overlap: ArrayLike<number>): number => {
+  const x: number[] = [];
+  const y: number[] = [];
+  for (let c = 0; c < proxy.length; c++)
+    if (Number.isFinite(proxy[c])) {
+      x.push(proxy[c]);
+      y.push(overlap[c]);
+    }
+  return kendallTau(x, y, { variant: 'b' });
+};
+
+const report = async (p: Params, finished: readonly Finished[], runDir: string, rng: Rng, seconds: number): Promise<PipelineEvent[]> => {
   const events: PipelineEvent[] = [];
   const rows: (string | number | null)[][] = [];
   const pairedRows: (string | number | null)[][] = [];
@@ -216,50 +167,55 @@ const report = (p: Params, finished: readonly Finished[], runDir: string, second
     if (E.isLeft(family)) continue;
     const numTasks = family.right.tasks.length;
     const budget = p.stepsPerTask * numTasks;
-    const series = [];
+    const points: MetricPoint[] = [];
+    const perMethod = new Map<string, { seeds: number[]; final: number[]; auc: number[] }>();
+    const curveName = `${env}: mean return over ${numTasks} tasks (training episodes, env reward; band: 95% CI over seeds)`;
     for (const method of p.methods) {
       const runs = finished.filter((f) => f.env === env && f.method === method).sort((a, b) => a.seed - b.seed);
       if (runs.length === 0) continue;
       const curves = runs.map((r) => binnedCurve(r.run, budget, p.points));
+      runs.forEach((r, k) => curves[k].x.forEach((x, i) => points.push({ name: curveName, step: x, value: curves[k].y[i], tags: { method, seed: String(r.seed) } })));
       const band = curveBand(curves);
-      series.push({ label: method, x: band.x, mean: band.mean, low: band.low, high: band.high });
-      const final = summarize(runs.map((r) => finalReturn(r.run, budget)));
+      const final = runs.map((r) => finalReturn(r.run, budget));
+      const auc = curves.map(areaUnderCurve);
       const reach = curves.map((c) => stepsToThreshold(c, p.threshold));
       const reached = reach.filter((x): x is number => x !== null);
       const meanSteps = reached.length ? reached.reduce((a, b) => a + b, 0) / reached.length : null;
+      perMethod.set(method, { seeds: runs.map((r) => r.seed), final, auc });
+      const f = overSeeds(final);
+      const a = overSeeds(auc);
       events.push(
-        result(`final.${env}.${method}`, { mean: final.mean, std: final.std, ci95: final.halfWidth, seeds: runs.length, perSeed: runs.map((r) => finalReturn(r.run, budget)) }),
+        result(`final.${env}.${method}`, f),
+        result(`auc.${env}.${method}`, a),
         result(`threshold.${env}.${method}`, { threshold: p.threshold, reachedBy: reached.length, seeds: runs.length, meanSteps, perSeed: reach }),
         result(`curve.${env}.${method}`, { steps: band.x, mean: band.mean, low: band.low, high: band.high }),
       );
-      rows.push([env, method, fmt3(final.mean), fmt3(final.halfWidth), `${reached.length}/${runs.length}`, meanSteps === null ? null : Math.round(meanSteps), fmt3(runs.reduce((s, r) => s + r.run.seconds, 0) / runs.length)]);
+      rows.push([env, method, fmt3(f.mean), fmt3(f.ci95), fmt3(a.mean), fmt3(a.ci95), `${reached.length}/${runs.length}`, meanSteps === null ? null : Math.round(meanSteps), fmt3(runs.reduce((s, r) => s + r.run.seconds, 0) / runs.length)]);
     }
-    // sac-ot and sac share each seed (same networks and start cells): compare them seed by seed.
-    const finals = (method: string) =>
-      finished.filter((f) => f.env === env && f.method === method).sort((a, b) => a.seed - b.seed).map((f) => ({ seed: f.seed, final: finalReturn(f.run, budget) }));
-    const withOt = finals('sac-ot');
-    const plain = finals('sac');
-    if (withOt.length > 0 && withOt.length === plain.length && withOt.every((x, i) => x.seed === plain[i].seed)) {
-      const d = pairedDifference(withOt.map((x) => x.final), plain.map((x) => x.final));
-      events.push(result(`paired.${env}.sac-ot-minus-sac`, { mean: d.mean, ci95: d.halfWidth, low: d.low, high: d.high, seeds: d.n, otWins: d.wins }));
-      pairedRows.push([env, fmt3(d.mean), fmt3(d.low), fmt3(d.high), `${d.wins}/${d.n}`]);
+    // Every method shares each seed with sac (same env seed; sac-ot also the same networks): compare seed by seed.
+    const base = perMethod.get('sac');
+    for (const [method, m] of perMethod) {
+      if (method === 'sac' || !base || m.seeds.length !== base.seeds.length || !m.seeds.every((s, i) => s === base.seeds[i])) continue;
+      for (const stat of ['final', 'auc'] as const) {
+        const d = pairedDifference(m[stat], base[stat]);
+        const diffs = m[stat].map((x, i) => x - base[stat][i]);
+        const boot = bootstrapMeanInterval(diffs, rng.split(`bootstrap/${env}/${method}/${stat}`), { resamples: p.bootstrap });
+        events.push(
+          result(`paired.${env}.${method}-minus-sac.${stat}`, { mean: d.mean, tLow: d.low, tHigh: d.high, bootstrapLow: boot.low, bootstrapHigh: boot.high, resamples: boot.resamples, seeds: d.n, wins: d.wins, perSeed: diffs }),
+        );
+        pairedRows.push([env, `${method} − sac`, stat, fmt3(d.mean), fmt3(d.low), fmt3(d.high), fmt3(boot.low), fmt3(boot.high), `${d.wins}/${d.n}`]);
+      }
     }
-    if (series.length > 0) {
+    const curve = buildCurves(points)[0];
+    if (curve) {
       const path = join(runDir, `curves-${env.replace('/', '-')}.svg`);
-      writeFileSync(
-        path,
-        lineChartSvg({
-          title: `${env}: mean return over ${numTasks} tasks (training episodes, 95% CI over ${p.seeds} seeds)`,
-          xLabel: 'environment steps (all tasks)',
-          yLabel: 'return (env reward only)',
-          series,
-        }),
-      );
+      writeFileSync(path, await renderVegaLiteSvg(curveSpec(curve)));
       events.push(artifact(path, 'figure', `learning curves on ${env}`));
     }
-    const ot = finished.filter((f) => f.env === env && f.method === 'sac-ot' && f.run.proxyPerCell && f.run.proxyCount);
+    const ot = finished.filter((f) => f.env === env && f.method === 'sac-ot' && f.run.proxyPerCell && f.run.proxyCount && f.run.pathOverlap).sort((a, b) => a.seed - b.seed);
     if (ot.length > 0) {
       const pooled = pooledCellMeans(ot.map((f) => ({ mean: f.run.proxyPerCell!, count: f.run.proxyCount! })));
+      const overlap = ot[0].run.pathOverlap!;
       const layout = family.right.spec.layout;
       const labels = new Map(family.right.spec.goals.map((g) => [layout.marks.get(g.mark)!, g.mark] as const));
       const path = join(runDir, `ot-proxy-${env.replace('/', '-')}.svg`);
@@ -270,25 +226,42 @@ const report = (p: Params, finished: readonly Finished[], runDir: string, second
           grid: ot[0].run.grid,
           values: pooled,
           labels,
-          legend: `all tasks, ${ot.length} seeds, σ = ${p.ot.sigma}, β = ${p.ot.beta};`,
+          legend: `all tasks, ${ot.length} seeds, σ = ${p.ot.sigma}, β = ${p.ot.beta}, proxy at ${p.ot.proxy};`,
         }),
       );
       events.push(artifact(path, 'figure', `OT proxy reward per cell on ${env}`));
       const cols = ot[0].run.grid.cols;
       const cells: Record<string, number> = {};
-      pooled.forEach((v, c) => Number.isFinite(v) && (cells[`${Math.floor(c / cols)},${c % cols}`] = v));
+      const overlapCells: Record<string, number> = {};
+      pooled.forEach((v, c) => {
+        if (!Number.isFinite(v)) return;
+        cells[`${Math.floor(c / cols)},${c % cols}`] = v;
+        overlapCells[`${Math.floor(c / cols)},${c % cols}`] = overlap[c];
+      });
+      const perSeedTau = ot.map((f) => overlapTau(f.run.proxyPerCell!, overlap));
+      const finiteTau = perSeedTau.filter(Number.isFinite);
       const solves = ot.reduce((s, f) => s + (f.run.otSolves ?? 0), 0);
       const unpaired = ot.reduce((s, f) => s + (f.run.otUnpaired ?? 0), 0);
       const unconverged = ot.reduce((s, f) => s + (f.run.otUnconverged ?? 0), 0);
-      events.push(result(`proxy.${env}`, { perCell: cells, solves, unconverged, unpaired }));
-      if (unconverged > 0)
-        events.push(log(`${env}: ${unconverged} of ${solves} Sinkhorn solves stopped at ${p.ot.iterations} iterations before the 1e-9 marginal tolerance (as in OTR's recipe)`));
+      const tauPooled = overlapTau(pooled, overlap);
+      events.push(
+        result(`proxy.${env}`, {
+          perCell: cells,
+          pathOverlap: overlapCells,
+          overlapKendallTau: { pooled: tauPooled, ...overSeeds(finiteTau), perSeed: perSeedTau },
+          solves,
+          unconverged,
+          unpaired,
+        }),
+      );
+      events.push(log(`${env}: Kendall τ-b of the proxy heat map with path overlap: ${fmt3(tauPooled)} pooled, ${fmt3(summarize(finiteTau).mean)} mean over ${finiteTau.length} seeds`));
+      if (unconverged > 0) events.push(log(`${env}: ${unconverged} of ${solves} Sinkhorn solves stopped at ${p.ot.iterations} iterations before the 1e-9 marginal tolerance (as in OTR's recipe)`));
     }
   }
   events.push(
     table(
-      `OT mazes: final mean return over tasks (last 10% of the steps, ± 95% CI over ${p.seeds} seeds), env steps until the curve reaches ${p.threshold}, job seconds`,
-      ['env', 'method', 'final return', '±', 'reached', 'env steps', 'seconds/run'],
+      `OT mazes: final mean return over tasks (last 10% of the steps) and area under the curve (mean return over training), ± 95% t interval over ${p.seeds} seeds; env steps until the curve reaches ${p.threshold}; job seconds`,
+      ['env', 'method', 'final', '±', 'AUC', '±', 'reached', 'env steps', 'seconds/run'],
       rows,
     ),
     result('wallSeconds', seconds),
@@ -296,8 +269,8 @@ const report = (p: Params, finished: readonly Finished[], runDir: string, second
   if (pairedRows.length > 0)
     events.push(
       table(
-        `OT mazes: final return of sac-ot minus sac, paired by seed (95% t interval over ${p.seeds} seeds; sac-ot wins)`,
-        ['env', 'mean difference', 'low', 'high', 'sac-ot wins'],
+        `OT mazes: paired by seed against sac (95% t interval; 95% percentile bootstrap, ${p.bootstrap} resamples; wins)`,
+        ['env', 'difference', 'statistic', 'mean', 't low', 't high', 'boot low', 'boot high', 'wins'],
         pairedRows,
       ),
     );

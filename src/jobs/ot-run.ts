@@ -5,7 +5,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { DistilleryFailure, distilleryError } from '../core/errors.ts';
-import { getEnv, prepareEnv, GridEnv } from '../envs/index.ts';
+import { getEnv, prepareEnv, GridEnv, moveCell, shortestPathAction } from '../envs/index.ts';
 import type { Env, EnvConfig, MultiTaskEnv } from '../envs/types.ts';
 
 export type { MultiTaskRun } from '../metrics/learning-curves.ts';
@@ -45,6 +45,37 @@ export const currentCell = (env: GridEnv): number => {
 };
 
 export const gridOf = (env: GridEnv): MultiTaskRun['grid'] => ({ rows: env.layout.rows, cols: env.layout.cols, free: env.layout.free.slice() });
+
+/**
+ * How much of the shortest-path traffic of different tasks each cell carries, the quantity the
+ * OT heat map is compared with. traffic_i(c) is the fraction of start cells (free cells that are
+ * no task's goal) whose shortest path to task i's goal, following the env's first shortest-path
+ * action, passes through c (start included); overlap(c) = Σ_{i<j} min(traffic_i(c), traffic_j(c)),
+ * large on corridors that several tasks' paths share and 0 on cells only one task uses.
+ */
+export const pathOverlap = (envs: readonly GridEnv[]): Float64Array => {
+  const { layout, moves } = envs[0];
+  const n = layout.rows * layout.cols;
+  const goals = new Set(envs.map((e) => e.goal));
+  const starts = Array.from(layout.freeCells).filter((c) => !goals.has(c));
+  const traffic = envs.map((env) => {
+    const dist = env.family.distances(env.task);
+    const t = new Float64Array(n);
+    for (const start of starts) {
+      if (dist[start] < 0) continue;
+      for (let cell = start, k = 0; k <= dist[start]; k++) {
+        t[cell] += 1 / starts.length;
+        if (cell === env.goal) break;
+        cell = moveCell(layout, moves, cell, shortestPathAction(layout, moves, dist, cell));
+      }
+    }
+    return t;
+  });
+  const overlap = new Float64Array(n);
+  for (let i = 0; i < envs.length; i++)
+    for (let j = i + 1; j < envs.length; j++) for (let c = 0; c < n; c++) overlap[c] += Math.min(traffic[i][c], traffic[j][c]);
+  return overlap;
+};
 
 /** Growable per-round record. */
 export class RoundLog {

@@ -8,13 +8,29 @@ import { Subject } from 'rxjs';
 import type { Trajectory } from '../core/batch.ts';
 import { fail } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
-import type { TrajectoryOtRewards } from '../ot/index.ts';
+import type { NormalizationStats, TrajectoryOtRewards } from '../ot/index.ts';
+import type { FeatureTrajectory } from './ot-update-proxy.ts';
 import { otReward } from '../operators/ot-reward.ts';
 import { pairTrajectories } from '../operators/pair-trajectories.ts';
 
+/** When the proxy is computed: for the sampled batch at every update (the paper), or once when a trajectory ends (cheaper, frozen in the buffer). */
+export type OtProxyTiming = 'update' | 'trajectory';
+/**
+ * Feature normalization: 'running' standardises with the statistics of every trajectory finished
+ * so far (all tasks; the paper's "normalized" vectors with dataset statistics), 'pair' with the
+ * two trajectories' own, 'none' leaves them raw.
+ */
+export type OtNormalize = 'running' | 'pair' | 'none';
+/**
+ * What a grid state is to the cost: 'xy' its cell's (column, row), so the Euclidean cost grows
+ * with the distance between cells; 'observation' the network's input (one-hot cells: every pair
+ * of different cells costs the same, nothing for OT to exploit).
+ */
+export type OtFeatures = 'xy' | 'observation';
+
 /**
  * OT sharing parameters. The paper publishes none of σ, β, ε or the iteration count (it mentions
- * β ∈ {2, 5}); see the defaults below for what we chose and why.
+ * β ∈ {2, 5}); the pipelines' defaults say what we chose and why.
  */
 export interface OtSharingOptions {
   /** Upper bound of the proxy reward, > 0. */
@@ -24,22 +40,24 @@ export interface OtSharingOptions {
   /** Sinkhorn regularization on the max-normalized cost. */
   readonly epsilon: number;
   readonly iterations: number;
-  /**
-   * 'none': raw state-action vectors (one-hot cell + one-hot action: every coordinate is already
-   * 0/1, so distances are 0, √2 or 2); 'pair': standardize with the pair's statistics (the
-   * paper's "normalized" vectors; with one-hot states it weighs cells by rarity).
-   */
-  readonly normalize: 'none' | 'pair';
+  readonly normalize: OtNormalize;
+  readonly features: OtFeatures;
+  readonly proxy: OtProxyTiming;
   /** Number of discrete actions (fixes the one-hot width of the action part). */
   readonly actionCount: number;
 }
 
-/**
- * σ = 0.01 equals the grids' step cost: a positive per-step bonus larger than the step cost would
- * pay the agent for staying out of the goal (an episode ends there), so the augmented step reward
- * stays in (−0.01, 0]. β = 5 as the paper mentions and OTR uses; ε = 0.01 and 100 iterations as OTR.
- */
-export const OT_SHARING_DEFAULTS = { sigma: 0.01, beta: 5, epsilon: 0.01, iterations: 100, normalize: 'none' } as const;
+/** A trajectory with its grid cells, its observations replaced by the OT features (for pairing and cost only; never stored). */
+export const featureTrajectory = (t: Trajectory, cells: Int32Array, cols: number, features: OtFeatures): Trajectory & FeatureTrajectory => {
+  if (features === 'observation') return { ...t, cells };
+  const xy = new Float32Array(t.size * 2);
+  for (let s = 0; s < t.size; s++) {
+    const row = Math.floor(cells[s] / cols);
+    xy[2 * s] = cells[s] - row * cols;
+    xy[2 * s + 1] = row;
+  }
+  return { ...t, obsDim: 2, observation: xy, cells };
+};
 
 export interface OtSharingStream {
   /** A finished trajectory of some task; its augmented copy reaches `onAugmented` once it has a partner. */
@@ -49,7 +67,8 @@ export interface OtSharingStream {
 }
 
 /**
- * The OT sharing of one run as the library's operators, driven from a job's training loop:
+ * The once-per-trajectory OT sharing (`ot.proxy = 'trajectory'`) as the library's operators,
+ * driven from a job's training loop:
  *
  *   trajectories ──pairTrajectories(rng, recent per task)──▶ [A, B] ──otReward──▶ A with r + σ·exp(−β·c_t)
  *
@@ -59,7 +78,10 @@ export interface OtSharingStream {
  * updates. Throws DistilleryFailure on bad parameters.
  */
 export const otSharingStream = (
-  o: OtSharingOptions & { readonly recent: number },
+  o: Pick<OtSharingOptions, 'sigma' | 'beta' | 'epsilon' | 'iterations' | 'actionCount'> & {
+    readonly recent: number;
+    readonly featureStats: 'pair' | 'none' | (() => NormalizationStats);
+  },
   rng: Rng,
   onAugmented: (augmented: Trajectory, solve: TrajectoryOtRewards) => void,
 ): OtSharingStream => {
@@ -76,7 +98,7 @@ export const otSharingStream = (
         beta: o.beta,
         epsilon: o.epsilon,
         maxIterations: o.iterations,
-        featureStats: o.normalize,
+        featureStats: o.featureStats,
         actionCount: o.actionCount,
         scale: 'rows',
         onSolve: (_task, _partner, r) => (solve = r),

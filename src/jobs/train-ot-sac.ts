@@ -3,18 +3,25 @@
  * 2309.15603). One SAC learner (actor, twin critics, temperature, replay buffer) per task; tasks
  * take turns episode by episode (a round = one episode of every task, in order).
  *
- * sharing 'ot': every finished trajectory flows through the library's pairTrajectories → otReward
- * (ot-sharing.ts): it is paired with a random recent trajectory (the last `recent` of each task)
- * of another task, and enters its task's buffer with the OT proxy reward added. A trajectory
- * finished before any other task has one waits for its partner (the first round's).
- * sharing 'none': independent SAC learners, the same loop without the proxy.
+ * sharing 'ot', ot.proxy 'update' (the paper): buffers hold env rewards; at every update, each
+ * trajectory with a row in the sampled batch is paired with a random recent trajectory (the last
+ * `recent` of each task) of another task, and Sinkhorn's proxy is added to the sampled rewards
+ * for that update only (ot-update-proxy.ts).
+ * sharing 'ot', ot.proxy 'trajectory' (cheaper): every finished trajectory flows once through the
+ * library's pairTrajectories → otReward (ot-sharing.ts) and enters its task's buffer with the
+ * proxy frozen in; a trajectory finished before any other task has one waits for its partner.
+ * sharing 'none': independent SAC learners, the same loop without the proxy (same minibatch
+ * draws as 'update', from the same RNG path).
+ *
+ * OT features: (x, y) of the cell and the one-hot action by default (`ot.features`), standardised
+ * with running statistics over every finished trajectory (`ot.normalize`).
  *
  * SAC updates: `updateEvery` environment steps of a task buy one update of its learner, made
  * when the episode ends (its transitions are only in the buffer then, and both modes do the
  * same). Returns are the training episodes' (actions sampled from π), env reward only.
  * RxJS-free; runs in a worker.
  */
-import { TransitionBatchBuilder } from '../core/batch.ts';
+import { TransitionBatchBuilder, type Trajectory } from '../core/batch.ts';
 import { DistilleryFailure, distilleryError } from '../core/errors.ts';
 import type { JobContext } from '../core/job.ts';
 import { Rng } from '../core/rng.ts';
@@ -24,7 +31,11 @@ import type { BackendPreference } from '../nn/index.ts';
 import { progressEvery, ticker, useBackend } from './common.ts';
 import { currentCell, gridOf, makeGridTasks, RoundLog, type MultiTaskRun } from './ot-run.ts';
 import { OT_PROXY_COLUMN } from '../operators/ot-reward.ts';
-import { CellAverage, otSharingStream, type OtSharingOptions } from './ot-sharing.ts';
+import { CellAverage, featureTrajectory, otSharingStream, type OtSharingOptions } from './ot-sharing.ts';
+import { UpdateTimeProxy } from './ot-update-proxy.ts';
+import { emptySampledBatch } from '../algos/replay-buffer.ts';
+import { FeatureStats, stateActionVectors } from '../ot/index.ts';
+import { pathOverlap } from './ot-run.ts';
 
 export type SharingMode = 'none' | 'ot';
 
@@ -60,8 +71,10 @@ export interface TrainOtSacOutput extends MultiTaskRun {
   /** Sinkhorn solves, and how many did not converge within the iterations. */
   readonly otSolves: number;
   readonly otUnconverged: number;
-  /** Trajectories still waiting for a partner when training ended (never stored). */
+  /** Trajectories still waiting for a partner when training ended (never stored; 'trajectory' mode), or sampled rows without a partner ('update'). */
   readonly otUnpaired: number;
+  /** Shared shortest-path traffic per cell (ot-run.ts `pathOverlap`), what the heat map is ranked against. */
+  readonly pathOverlap: Float64Array;
   readonly updates: number;
   readonly backend: string;
 }
@@ -89,22 +102,40 @@ export const trainOtSacJob = async (input: TrainOtSacInput, ctx: JobContext): Pr
   const grid = gridOf(first);
   let otSolves = 0;
   let otUnconverged = 0;
+  let otUnpairedRows = 0;
+  const ot = input.ot;
+  if (input.sharing === 'ot') {
+    if (ot.proxy !== 'update' && ot.proxy !== 'trajectory') throw new DistilleryFailure(distilleryError('invalid-input', `ot.proxy must be 'update' or 'trajectory', got ${String(ot.proxy)}`));
+    if (ot.features !== 'xy' && ot.features !== 'observation') throw new DistilleryFailure(distilleryError('invalid-input', `ot.features must be 'xy' or 'observation', got ${String(ot.features)}`));
+    if (!['running', 'pair', 'none'].includes(ot.normalize)) throw new DistilleryFailure(distilleryError('invalid-input', `ot.normalize must be 'running', 'pair' or 'none', got ${String(ot.normalize)}`));
+  }
   const proxyCells = input.sharing === 'ot' ? new CellAverage(grid.rows * grid.cols) : undefined;
-  // The cells each waiting trajectory visited, by task/episode, until its augmented copy is stored.
-  const cellsOf = new Map<string, Int32Array>();
+  // Running statistics of the OT features over every finished trajectory (all tasks), read at each solve.
+  const featureDim = (ot.features === 'xy' ? 2 : obsDim) + actions;
+  const running = new FeatureStats(featureDim);
+  const featureStats = ot.normalize === 'running' ? () => running.snapshot() : ot.normalize;
+  const countSolve = (converged: boolean) => {
+    otSolves++;
+    if (!converged) otUnconverged++;
+  };
+  // The original trajectory of each waiting feature trajectory, by task/episode, until its augmented copy is stored.
+  const waiting = new Map<string, Trajectory>();
   const sharing =
-    input.sharing === 'ot'
-      ? otSharingStream({ ...input.ot, actionCount: actions }, rng.split('pair'), (t, solve) => {
-          learners[tasks.indexOf(t.task)].buffer.addBatch(t, t.reward);
-          const key = `${t.task}/${t.episode[0]}`;
-          const visited = cellsOf.get(key);
-          const proxy = t.rewards?.[OT_PROXY_COLUMN];
-          if (visited && proxy) proxyCells?.add(visited, proxy, t.size);
-          cellsOf.delete(key);
-          otSolves++;
-          if (!solve.converged) otUnconverged++;
+    input.sharing === 'ot' && ot.proxy === 'trajectory'
+      ? otSharingStream({ ...ot, actionCount: actions, featureStats }, rng.split('pair'), (f, solve) => {
+          const key = `${f.task}/${f.episode[0]}`;
+          const original = waiting.get(key)!;
+          waiting.delete(key);
+          const proxy = f.rewards![OT_PROXY_COLUMN];
+          learners[tasks.indexOf(f.task)].buffer.addBatch(original, f.reward);
+          proxyCells?.add((f as Trajectory & { cells: Int32Array }).cells, proxy, f.size);
+          countSolve(solve.converged);
         })
       : undefined;
+  const capacity = learners[0].buffer.capacity;
+  const atUpdate = input.sharing === 'ot' && ot.proxy === 'update' ? new UpdateTimeProxy(tasks, capacity, { ...ot, actionCount: actions, featureStats }, rng.split('pair')) : undefined;
+  const batchIndices = new Uint32Array(learners[0].algo.hyper.batchSize);
+  const scratch = emptySampledBatch(batchIndices.length, obsDim, 1);
   const cells = new Int32Array(first.maxEpisodeSteps + 1);
   const pending = new Float64Array(m);
   const log = new RoundLog(m);
@@ -116,6 +147,18 @@ export const trainOtSacJob = async (input: TrainOtSacInput, ctx: JobContext): Pr
   let updates = 0;
   let nextProgress = every;
   const obsBuf = new Float32Array(obsDim);
+  // The minibatch draw of ReplayBuffer.sample (same RNG path as 'none'), then this update's proxies.
+  const updateWithProxy = (i: number): void => {
+    const { buffer, algo } = learners[i];
+    for (let j = 0; j < batchIndices.length; j++) batchIndices[j] = updateRngs[i].int(buffer.size);
+    const batch = buffer.gather(batchIndices, scratch);
+    const p = atUpdate!.forBatch(i, batchIndices);
+    for (let j = 0; j < batch.size; j++) batch.reward[j] += p.rewards[j];
+    algo.update(batch, updateRngs[i]);
+    for (const s of p.solves) countSolve(s.converged);
+    otUnpairedRows += p.unpairedRows;
+    for (let j = 0; j < batch.size; j++) if (p.paired[j]) proxyCells!.add([p.cells[j]], [p.rewards[j]], 1);
+  };
 
   try {
     for (let round = 0; total < budget; round++) {
@@ -139,9 +182,16 @@ export const trainOtSacJob = async (input: TrainOtSacInput, ctx: JobContext): Pr
           if (r.terminated || r.truncated) break;
         }
         const trajectory = builder.flush();
-        if (sharing) {
-          cellsOf.set(`${trajectory.task}/${round}`, cells.slice(0, trajectory.size));
-          sharing.push(trajectory);
+        if (input.sharing === 'ot') {
+          const features = featureTrajectory(trajectory, cells.slice(0, trajectory.size), grid.cols, ot.features);
+          running.update(stateActionVectors(features, actions));
+          if (sharing) {
+            waiting.set(`${trajectory.task}/${round}`, trajectory);
+            sharing.push(features);
+          } else {
+            learner.buffer.addBatch(trajectory, trajectory.reward);
+            atUpdate!.add(i, features);
+          }
         } else learner.buffer.addBatch(trajectory, trajectory.reward);
         total += t;
         returns[i] = ret;
@@ -149,7 +199,8 @@ export const trainOtSacJob = async (input: TrainOtSacInput, ctx: JobContext): Pr
         if (learner.ready) {
           pending[i] += t;
           for (; pending[i] >= input.updateEvery; pending[i] -= input.updateEvery) {
-            learner.update(updateRngs[i]);
+            if (atUpdate) updateWithProxy(i);
+            else learner.update(updateRngs[i]);
             updates++;
           }
         }
@@ -162,7 +213,7 @@ export const trainOtSacJob = async (input: TrainOtSacInput, ctx: JobContext): Pr
         nextProgress = total + every;
       }
     }
-    const otUnpaired = sharing ? sharing.end() : 0;
+    const otUnpaired = sharing ? sharing.end() : otUnpairedRows;
     const { steps, returns } = log.arrays();
     return {
       tasks,
@@ -174,6 +225,7 @@ export const trainOtSacJob = async (input: TrainOtSacInput, ctx: JobContext): Pr
       otSolves,
       otUnconverged,
       otUnpaired,
+      pathOverlap: pathOverlap(envs),
       updates,
       backend,
       seconds: (Date.now() - started) / 1000,

@@ -11,6 +11,17 @@ export interface PairOptions {
 }
 
 /**
+ * The pairing rule, shared with the update-time proxy of the OT-maze job: a task uniformly among
+ * the tasks other than `task` that have trajectories, then one of its trajectories uniformly.
+ * Undefined when no other task has one.
+ */
+export const choosePartner = <T>(rng: Rng, pools: ReadonlyMap<string, readonly T[]>, task: string): T | undefined => {
+  const others = [...pools.keys()].filter((k) => k !== task && pools.get(k)!.length > 0);
+  if (others.length === 0) return undefined;
+  return rng.choice(pools.get(rng.choice(others))!);
+};
+
+/**
  * Pairs each trajectory with a random recent trajectory of another task: a task uniformly among
  * the other tasks seen so far, then a trajectory uniformly among that task's buffer. Trajectories
  * that arrive before any other task has been seen wait until one has.
@@ -22,12 +33,7 @@ export const pairTrajectories =
       const bufferSize = options.bufferSize ?? 64;
       const buffers = new Map<string, Trajectory[]>();
       let pending: Trajectory[] = [];
-      const partnerFor = (t: Trajectory): Trajectory | undefined => {
-        const others = [...buffers.keys()].filter((k) => k !== t.task);
-        if (others.length === 0) return undefined;
-        const buf = buffers.get(options.rng.choice(others))!;
-        return options.rng.choice(buf);
-      };
+      const partnerFor = (t: Trajectory): Trajectory | undefined => choosePartner(options.rng, buffers, t.task);
       return source.subscribe({
         next: (t) => {
           const partner = partnerFor(t);

@@ -110,9 +110,10 @@ export interface TrajectoryOtOptions {
   /**
    * Feature normalization: dataset statistics (e.g. `FeatureStats.snapshot()` over the whole
    * dataset's state-action vectors), 'pair' to use the statistics of the two trajectories
-   * together (default), or 'none'.
+   * together (default), 'none', or a function read at every solve (running statistics that grow
+   * with the data, e.g. a `FeatureStats` fed every finished trajectory).
    */
-  readonly featureStats?: NormalizationStats | 'pair' | 'none';
+  readonly featureStats?: NormalizationStats | 'pair' | 'none' | (() => NormalizationStats);
   /** One-hot width for discrete actions; default: largest action index in the pair + 1. */
   readonly actionCount?: number;
 }
@@ -161,7 +162,8 @@ export const trajectoryOtRewardsE = (
     let xa = stateActionVectors(trajA, actionCount);
     let xb = stateActionVectors(trajB, actionCount);
     if (o.featureStats !== 'none') {
-      const stats = o.featureStats === 'pair' ? new FeatureStats(dim).update(xa).update(xb).snapshot() : o.featureStats;
+      const stats =
+        o.featureStats === 'pair' ? new FeatureStats(dim).update(xa).update(xb).snapshot() : typeof o.featureStats === 'function' ? o.featureStats() : o.featureStats;
       xa = normalizeFeatures(xa, stats, dim);
       xb = normalizeFeatures(xb, stats, dim);
     }

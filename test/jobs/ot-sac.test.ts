@@ -4,7 +4,7 @@ import { before, test } from 'node:test';
 import { TransitionBatchBuilder, type Trajectory } from '../../src/core/batch.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { SacDiscrete } from '../../src/algos/sac/sac-discrete.ts';
-import { CellAverage, otSharingStream, type OtSharingOptions } from '../../src/jobs/ot-sharing.ts';
+import { CellAverage, otSharingStream } from '../../src/jobs/ot-sharing.ts';
 import { OT_PROXY_COLUMN } from '../../src/operators/ot-reward.ts';
 import { trainOtSacJob, type TrainOtSacInput } from '../../src/jobs/train-ot-sac.ts';
 import type { JobEvent } from '../../src/core/job.ts';
@@ -25,7 +25,7 @@ const trajectory = (task: string, steps: readonly (readonly [number, number])[])
   return b.flush();
 };
 
-const OPTIONS: OtSharingOptions = { sigma: 0.3, beta: 2, epsilon: 0.01, iterations: 100, normalize: 'none', actionCount: 2 };
+const OPTIONS = { sigma: 0.3, beta: 2, epsilon: 0.01, iterations: 100, featureStats: 'none', actionCount: 2 } as const;
 
 /** Pushes trajectories through the sharing stream; returns what reached the buffers, with its solve. */
 const share = (trajectories: readonly Trajectory[], recent = 3, seed = 1) => {
@@ -86,7 +86,7 @@ test('CellAverage: mean per cell, NaN where nothing was added', () => {
   assert.ok(Number.isNaN(m[0]) && Number.isNaN(m[2]));
 });
 
-const tinyInput = (sharing: 'none' | 'ot', seed: number): TrainOtSacInput => ({
+const tinyInput = (sharing: 'none' | 'ot', seed: number, proxy: 'update' | 'trajectory' = 'update'): TrainOtSacInput => ({
   envId: 'grid/zigzag',
   envConfig: { maxEpisodeSteps: 20 },
   tasks: [],
@@ -95,7 +95,7 @@ const tinyInput = (sharing: 'none' | 'ot', seed: number): TrainOtSacInput => ({
   hyper: { hidden: [8], batchSize: 8, learningStarts: 20, bufferCapacity: 200, initialAlpha: 0.05, autoEntropy: false },
   targetEntropyRatio: null,
   updateEvery: 10,
-  ot: { sigma: 0.3, beta: 2, epsilon: 0.05, iterations: 50, normalize: 'none', recent: 4 },
+  ot: { sigma: 0.3, beta: 2, epsilon: 0.05, iterations: 50, normalize: 'running', features: 'xy', proxy, recent: 4 },
   seed,
   backend: 'cpu',
 });

@@ -5,18 +5,20 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { lastValueFrom } from 'rxjs';
 import { summarizeDatasets } from '../../src/operators/index.ts';
 import { runBuiltin, TINY_MOP } from './helpers.ts';
 
 const finite = (x: unknown, what: string) => assert.ok(typeof x === 'number' && Number.isFinite(x), `${what}: ${String(x)}`);
 
-const checkReturns = (returns: Record<string, Record<string, { mean: number; episodes: number }>>, tasks: string[], roles: string[]) => {
+const checkReturns = (returns: Record<string, Record<string, { mean: number; episodes?: number; seeds?: number }>>, tasks: string[], roles: string[]) => {
   assert.deepEqual(Object.keys(returns).sort(), [...tasks].sort());
   for (const task of tasks)
     for (const role of roles) {
       finite(returns[task][role]?.mean, `returns.${task}.${role}.mean`);
-      assert.ok(returns[task][role].episodes >= 1);
+      // over evaluation episodes, or (a run over seeds) over seeds
+      assert.ok((returns[task][role].episodes ?? returns[task][role].seeds) >= 1);
     }
 };
 
@@ -33,11 +35,15 @@ test('collect: every task × kind becomes a readable dataset with the episodes a
   assert.equal(r.results.tables.length, 1);
 });
 
+/** One tiny `mop` run, shared by the tests that only read it. */
+let tinyMop: ReturnType<typeof runBuiltin> | undefined;
+const tinyMopRun = () => (tinyMop ??= runBuiltin('mop', TINY_MOP));
+
 test('mop: behavior → datasets → teachers → student → evaluation, with returns for every task and role', async () => {
-  const r = await runBuiltin('mop', TINY_MOP);
+  const r = await tinyMopRun();
   assert.equal(r.status, 'completed');
   checkReturns(r.results.returns, ['left', 'right'], ['behavior', 'teacher', 'student']);
-  assert.deepEqual(Object.keys(r.results.evaluation.left).sort(), ['student', 'teacher']);
+  assert.deepEqual(Object.keys(r.results.seeds['0'].evaluation.left).sort(), ['student', 'teacher']);
   for (const kind of ['medium', 'expert']) assert.ok(r.events.some((e) => e.type === 'artifact' && e.path.endsWith(`left-${kind}.arrow`)));
   const tags = new Set(r.events.filter((e) => e.type === 'metric' && e.name.startsWith('teacher/')).map((e) => e.type === 'metric' && e.tags?.task));
   assert.deepEqual([...tags].sort(), ['left', 'right']);
@@ -67,18 +73,27 @@ test('mop-walker: walker datasets vs the thesis and an animation of the student 
   }
 });
 
-test('ot-mazes: curves, final returns and the proxy heat map for every method', async () => {
-  const r = await runBuiltin('ot-mazes', ['envs=["grid/zigzag"]', 'seeds=1', 'stepsPerTask=150', 'maxEpisodeSteps=30', 'sac.learningStarts=40', 'sac.batchSize=16', 'sac.hidden=[16]', 'points=4']);
+test('ot-mazes: curves, final returns, AUC, paired differences and the proxy heat map for every method', async () => {
+  const r = await runBuiltin('ot-mazes', ['envs=["grid/zigzag"]', 'seeds=2', 'stepsPerTask=150', 'maxEpisodeSteps=30', 'sac.learningStarts=40', 'sac.batchSize=16', 'sac.hidden=[16]', 'points=4', 'bootstrap=200']);
   for (const method of ['sac-ot', 'distral', 'sac']) {
     finite(r.results.final['grid/zigzag'][method].mean, `final ${method}`);
+    finite(r.results.auc['grid/zigzag'][method].mean, `auc ${method}`);
+    assert.equal(r.results.auc['grid/zigzag'][method].perSeed.length, 2);
     assert.equal(r.results.curve['grid/zigzag'][method].steps.length, 4);
   }
-  const paired = r.results.paired['grid/zigzag']['sac-ot-minus-sac'];
-  assert.equal(paired.seeds, 1);
-  finite(paired.mean, 'paired difference');
+  for (const method of ['sac-ot', 'distral'])
+    for (const stat of ['final', 'auc']) {
+      const paired = r.results.paired['grid/zigzag'][`${method}-minus-sac`][stat];
+      assert.equal(paired.seeds, 2);
+      finite(paired.mean, 'paired difference');
+      // the bootstrap interval of a 2-value mean lies between the two differences
+      assert.ok(paired.bootstrapLow >= Math.min(...paired.perSeed) - 1e-12 && paired.bootstrapHigh <= Math.max(...paired.perSeed) + 1e-12);
+    }
   const proxy = r.results.proxy['grid/zigzag'];
   assert.ok(proxy.solves > 0);
   for (const v of Object.values(proxy.perCell) as number[]) assert.ok(v > 0 && v <= 0.01 + 1e-9);
+  assert.equal(proxy.overlapKendallTau.perSeed.length, 2);
+  assert.ok(Math.abs(proxy.overlapKendallTau.pooled) <= 1);
 });
 
 test('distral-two-room: every variant trains, with a final return and a π0 picture where there is a π0', async () => {
@@ -90,10 +105,10 @@ test('distral-two-room: every variant trains, with a final return and a π0 pict
 });
 
 test('same seed, same results: mop with jobs in worker threads equals mop in this thread', async () => {
-  const main = await runBuiltin('mop', TINY_MOP);
+  const main = await tinyMopRun();
   const workers = await runBuiltin('mop', TINY_MOP, { jobThread: 'worker' });
   assert.deepEqual(workers.results.returns, main.results.returns);
-  assert.deepEqual(workers.results.evaluation, main.results.evaluation);
+  assert.deepEqual(workers.results.seeds, main.results.seeds);
 });
 
 test('offline first: mop with data.from a previous run trains no behavior policy and records the files it used', async () => {
@@ -101,9 +116,13 @@ test('offline first: mop with data.from a previous run trains no behavior policy
   const files = { left: first.results.datasets.left.expert.path, right: first.results.datasets.right.expert.path };
   const r = await runBuiltin('mop', [...TINY_MOP, `data.from=${JSON.stringify(files)}`]);
   checkReturns(r.results.returns, ['left', 'right'], ['behavior', 'teacher', 'student']);
-  assert.equal(r.results.inputs.left.expert.path, files.left);
-  assert.match(r.results.inputs.left.expert.sha256, /^[0-9a-f]{64}$/);
-  assert.ok(!r.events.some((e) => e.type === 'progress' && e.id.startsWith('behavior/')));
+  assert.equal(r.results.seeds['0'].inputs.left.expert.path, files.left);
+  assert.match(r.results.seeds['0'].inputs.left.expert.sha256, /^[0-9a-f]{64}$/);
+  assert.ok(!r.events.some((e) => e.type === 'progress' && /^(seed-\d+\/)?behavior\//.test(e.id)));
   const fromRun = await runBuiltin('mop', [...TINY_MOP, `data.from=${JSON.stringify(first.dir)}`, 'teacher.steps=5']);
-  assert.equal(fromRun.results.inputs.right.expert.path, files.right);
+  assert.equal(fromRun.results.seeds['0'].inputs.right.expert.path, files.right);
+  // A run over seeds as the source: each seed reads its own seed's datasets.
+  const source = await tinyMopRun();
+  const fromSeeds = await runBuiltin('mop', [...TINY_MOP, `data.from=${JSON.stringify(source.dir)}`, 'teacher.steps=5']);
+  assert.equal(fromSeeds.results.seeds['0'].inputs.left.expert.path, join(source.dir, 'seed-0', 'datasets', 'left-expert.arrow'));
 });

@@ -10,5 +10,6 @@ export * from './datasets-from.ts';
 export * from './dataset-choice.ts';
 export * from './measure-sharing.ts';
 export * from './train-mt-dqn.ts';
+export * from './train-ot-maze.ts';
 export * from './share-data.ts';
 export * from './ranking-regularizer.ts';
