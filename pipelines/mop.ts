@@ -1,16 +1,17 @@
 /**
- * MOP — offline multi-task policy distillation (van Lith 2024), end to end:
+ * MOP — offline multi-task policy distillation (van Lith 2024), end to end, once per seed:
  *
- *   tasks ─▶ trainBehavior (TD3, online) ─▶ collectDatasets (medium / expert / medium-replay)
- *         ─▶ trainTeacher (TD3+BC | PBRL, offline, one per task) ─▶ (all tasks)
- *         ─▶ distill (MSE | Q, one multi-task student) ─▶ evaluate ─▶ report
+ *   seeds ─▶ tasks ─▶ trainBehavior (TD3, online) ─▶ collectDatasets (medium / expert / medium-replay)
+ *                 ─▶ trainTeacher (TD3+BC | PBRL, offline, one per task) ─▶ (all tasks)
+ *                 ─▶ distill (MSE | Q | KL, one multi-task student) ─▶ evaluate ─▶ seed's returns
+ *         ─▶ (all seeds) ─▶ returns over seeds (mean, 95% CI over seeds)
  *
  * Budgets default to a laptop scale (a few minutes on 2 cores) and are parameters; the thesis'
  * scale is 1M transitions per dataset, 1M teacher updates and 500k distillation steps.
  */
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
-import { from, map, mergeMap, toArray, type Observable } from 'rxjs';
+import { concatMap, from, map, mergeMap, toArray, type Observable } from 'rxjs';
 import {
   BehaviorParams,
   DataParams,
@@ -18,22 +19,29 @@ import {
   EvaluationParams,
   NonEmptyString,
   PositiveInt,
+  SeedsParam,
   StudentParams,
   TeacherParams,
   byTaskOrder,
+  checkDatasetChoice,
   checkDatasetSource,
   collectDatasets,
+  datasetChoiceCodec,
+  datasetKindOf,
   datasetReturns,
   datasetsFrom,
+  describeDatasetChoice,
   definePipeline,
   distill,
   evaluate,
   findEvaluation,
+  forEachSeed,
   oneOf,
   resolveTaskEnv,
   result,
   returnsEntry,
   section,
+  seedsEntry,
   table,
   trainBehavior,
   trainTeacher,
@@ -41,15 +49,24 @@ import {
   withEnv,
   type EvaluationResult,
   type PipelineContext,
+  type SeedRun,
+  type Summary,
   type TaskEnv,
 } from 'distillery';
+
+export const DatasetKind = oneOf(['medium', 'expert', 'medium-replay'] as const, 'DatasetKind');
 
 export const MopParams = t.type({
   env: withDefault(NonEmptyString, 'pointmass/maze', 'environment id (distillery envs)'),
   tasks: withDefault(t.array(NonEmptyString), [], 'tasks to learn (empty: every task of the env)'),
   envConfig: withDefault(t.record(t.string, t.unknown), {}, 'environment configuration'),
-  dataset: withDefault(oneOf(['medium', 'expert', 'medium-replay'] as const, 'DatasetKind'), 'expert', 'which dataset each teacher learns from'),
-  workers: withDefault(PositiveInt, 2, 'parallel worker threads (one job per task)'),
+  seeds: SeedsParam(3),
+  dataset: withDefault(
+    datasetChoiceCodec(DatasetKind),
+    'expert',
+    'which dataset each teacher learns from: one kind for every task, or one per task ({"left": "expert", "right": "medium"})',
+  ),
+  workers: withDefault(PositiveInt, 2, 'parallel worker threads (jobs at once, across tasks and seeds)'),
   behavior: BehaviorParams,
   data: DataParams,
   teacher: TeacherParams,
@@ -79,20 +96,26 @@ export const taughtTasks = (p: Omit<MopParams, 'student'>, env: TaskEnv, ctx: Pi
   );
 
 export const validateMop = (p: Pick<MopParams, 'env' | 'tasks' | 'envConfig' | 'data' | 'dataset'>) =>
-  E.chain((env: TaskEnv) => (p.data.from === null ? E.right(env) : E.map(() => env)(checkDatasetSource(p.data.from, env.tasks, p.dataset))))(
-    resolveTaskEnv(p.env, p.tasks, p.envConfig),
-  );
+  E.chain((env: TaskEnv) =>
+    E.chain(() => (p.data.from === null ? E.right(env) : E.map(() => env)(checkDatasetSource(p.data.from, env.tasks, p.dataset))))(checkDatasetChoice(p.dataset, env.tasks)),
+  )(resolveTaskEnv(p.env, p.tasks, p.envConfig));
 
 export default definePipeline({
   name: 'mop',
-  description: 'Offline multi-task policy distillation: TD3 behavior data → offline teachers → one student → evaluation',
+  description: 'Offline multi-task policy distillation over seeds: TD3 behavior data → offline teachers → one student → evaluation',
   params: MopParams,
   validate: validateMop,
-  graph: (p, ctx) => withEnv(p, (env) => mopGraph(p, env, ctx)),
+  graph: (p, ctx) =>
+    withEnv(p, (env) =>
+      forEachSeed(p.seeds, ctx, { workers: p.workers }, (seedCtx) => mopGraph(p, env, seedCtx, { table: false })).pipe(map((runs) => reportOverSeeds(runs, p, ctx))),
+    ),
 });
 
-/** The MOP graph on a resolved env; `recordStudent` keeps the student's first evaluation episode (for animations). */
-export const mopGraph = (p: MopParams, env: TaskEnv, ctx: PipelineContext, options: { readonly recordStudent?: boolean } = {}) =>
+/**
+ * The MOP graph of one seed on a resolved env. `recordStudent` keeps the student's first evaluation
+ * episode (for animations); `table: false` leaves the returns table to a report over seeds.
+ */
+export const mopGraph = (p: MopParams, env: TaskEnv, ctx: PipelineContext, options: { readonly recordStudent?: boolean; readonly table?: boolean } = {}) =>
   taughtTasks(p, env, ctx).pipe(
     distill(p.student, ctx, { loss: p.student.loss, dataset: p.dataset }),
     evaluate(p.evaluation, env, ctx, ({ tasks, student }) =>
@@ -101,7 +124,7 @@ export const mopGraph = (p: MopParams, env: TaskEnv, ctx: PipelineContext, optio
         { task, role: 'student', policy: { kind: 'student', dir: student.checkpointDir, taskIndex: i }, record: options.recordStudent ?? false } as const,
       ]),
     ),
-    mergeMap((run) => report(run, p, ctx)),
+    mergeMap((run) => report(run, p, ctx, options.table ?? true)),
   );
 
 interface MopRun {
@@ -109,25 +132,63 @@ interface MopRun {
   readonly evaluations: readonly EvaluationResult[];
 }
 
-/** returns.<task>.behavior|teacher|student {mean, std, ci95, episodes}, and the table; passes the run on. */
-const report = <R extends MopRun>(run: R, p: MopParams, ctx: PipelineContext): Observable<R> =>
+/** One task's returns in one seed: the dataset's mean episode return, the teacher's and the student's evaluations. */
+export interface MopTaskReturns {
+  readonly task: string;
+  readonly dataset: string;
+  readonly behavior: number;
+  readonly teacher: Summary;
+  readonly student: Summary;
+}
+
+/** returns.<task>.behavior|teacher|student {mean, std, ci95, episodes}, and the table; passes the run on with its returns. */
+const report = <R extends MopRun>(run: R, p: MopParams, ctx: PipelineContext, withTable: boolean): Observable<R & { readonly returns: readonly MopTaskReturns[] }> =>
   from(run.tasks).pipe(
-    mergeMap(({ task, datasets }) => datasetReturns([datasets[p.dataset]], task).pipe(map((behavior) => ({ task, behavior }))), 1),
+    concatMap(({ task, datasets }) => datasetReturns([datasets[datasetKindOf(p.dataset, task)]], task).pipe(map((behavior) => ({ task, behavior })))),
     toArray(),
     map((behaviors) => {
-      const rows = behaviors.map(({ task, behavior }) => {
+      const returns = behaviors.map(({ task, behavior }): MopTaskReturns => {
         const teacher = findEvaluation(run.evaluations, task, 'teacher');
         const student = findEvaluation(run.evaluations, task, 'student');
         ctx.emit(result(`returns.${task}`, { behavior, teacher: returnsEntry(teacher), student: returnsEntry(student) }));
-        return [task, p.dataset, behavior.mean, teacher.mean, teacher.halfWidth, student.mean, student.halfWidth, student.mean / teacher.mean];
+        return { task, dataset: datasetKindOf(p.dataset, task), behavior: behavior.mean, teacher, student };
       });
-      ctx.emit(
-        table(
-          `MOP on ${p.env}: returns (${p.evaluation.episodes} evaluation episodes; ± is the 95% CI half-width)`,
-          ['task', 'dataset', 'behavior', 'teacher', '±', 'student', '±', 'student/teacher'],
-          rows,
-        ),
-      );
-      return run;
+      if (withTable)
+        ctx.emit(
+          table(
+            `MOP on ${p.env} (seed ${ctx.seed}): returns (${p.evaluation.episodes} evaluation episodes; ± is the 95% CI half-width over episodes)`,
+            ['task', 'dataset', 'behavior', 'teacher', '±', 'student', '±', 'student/teacher'],
+            returns.map((r) => [r.task, r.dataset, r.behavior, r.teacher.mean, r.teacher.halfWidth, r.student.mean, r.student.halfWidth, r.student.mean / r.teacher.mean]),
+          ),
+        );
+      return { ...run, returns };
     }),
   );
+
+/**
+ * returns.<task>.{behavior, teacher, student, studentOverTeacher}: each the mean over seeds with
+ * its 95% CI over seeds and the per-seed values (each seed's value is its mean over evaluation
+ * episodes); and the table. Per-seed details stay under seeds.<s>.
+ */
+export const reportOverSeeds = <R extends { readonly returns: readonly MopTaskReturns[] }>(runs: readonly SeedRun<R>[], p: MopParams, ctx: PipelineContext): readonly SeedRun<R>[] => {
+  const tasks = runs[0].value.returns.map((r) => r.task);
+  const of = (task: string, value: (r: MopTaskReturns) => number) =>
+    seedsEntry(runs.map(({ seed, value: run }) => ({ seed, value: value(run.returns.find((r) => r.task === task)!) })));
+  const rows = tasks.map((task) => {
+    const behavior = of(task, (r) => r.behavior);
+    const teacher = of(task, (r) => r.teacher.mean);
+    const student = of(task, (r) => r.student.mean);
+    const ratio = of(task, (r) => r.student.mean / r.teacher.mean);
+    ctx.emit(result(`returns.${task}`, { behavior, teacher, student, studentOverTeacher: ratio }));
+    const perSeed = runs.map(({ value: run }) => run.returns.find((r) => r.task === task)!.student.mean.toFixed(1)).join(' / ');
+    return [task, datasetKindOf(p.dataset, task), behavior.mean, teacher.mean, teacher.ci95, student.mean, student.ci95, ratio.mean, perSeed];
+  });
+  ctx.emit(
+    table(
+      `MOP on ${p.env} (${describeDatasetChoice(p.dataset)} data): mean return over ${runs.length} seed${runs.length === 1 ? '' : 's'} (${runs.map((r) => r.seed).join(', ')}), ± is the 95% CI over seeds${runs.length < 2 ? ' (needs 2 seeds)' : ''}; each seed's value is its mean over ${p.evaluation.episodes} evaluation episodes`,
+      ['task', 'dataset', 'behavior', 'teacher', '±', 'student', '±', 'student/teacher', 'student per seed'],
+      rows,
+    ),
+  );
+  return runs;
+};

@@ -6,6 +6,7 @@ import type { PipelineEvent } from '../core/events.ts';
 import { Rng } from '../core/rng.ts';
 import type { RunContext } from './context.ts';
 import { JobSlots } from './job-slots.ts';
+import { summarize } from '../metrics/statistics.ts';
 
 /** The `seeds` parameter of a pipeline that repeats its experiment over training seeds. */
 export const SeedsParam = (fallback = 3) =>
@@ -93,3 +94,18 @@ export const forEachSeed = <R>(seeds: number, ctx: RunContext, options: ForEachS
       map((runs) => [...runs].sort((a, b) => a.seed - b.seed)),
     );
   });
+
+/** results.json entry of a quantity measured once per seed: mean, sample std and 95% CI over seeds (null below 2 seeds), and every seed's value. */
+export interface SeedsEntry {
+  readonly mean: number;
+  readonly std: number | null;
+  readonly ci95: number | null;
+  readonly seeds: number;
+  readonly perSeed: Readonly<Record<string, number>>;
+}
+
+export const seedsEntry = (values: readonly { readonly seed: number; readonly value: number }[]): SeedsEntry => {
+  const s = summarize(values.map((v) => v.value));
+  const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+  return { mean: s.mean, std: finite(s.std), ci95: finite(s.halfWidth), seeds: s.n, perSeed: Object.fromEntries(values.map((v) => [String(v.seed), v.value])) };
+};

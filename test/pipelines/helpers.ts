@@ -9,6 +9,7 @@ export const scratch = (name: string): string => mkdtempSync(join(tmpdir(), `dis
 
 /** Tiny budgets: every MOP-family stage runs, in seconds. */
 export const TINY_MOP = [
+  'seeds=1',
   'behavior.steps=200',
   'behavior.learningStarts=100',
   'behavior.hidden=[16,16]',

@@ -21,7 +21,8 @@ const snapshot = (dir: string): string[] =>
 
 const interruptAt = async (stage: string, jobThread: 'main' | 'worker') => {
   const controller = new AbortController();
-  const seen = (e: PipelineEvent) => e.type === 'progress' && e.id.startsWith(stage);
+  // Progress ids of a run over seeds start with the seed's folder (`seed-0/teacher/left`).
+  const seen = (e: PipelineEvent) => e.type === 'progress' && e.id.replace(/^seed-\d+\//, '').startsWith(stage);
   const r = await runBuiltin('mop', TINY_MOP, { jobThread, signal: controller.signal, onEvent: (e) => seen(e) && controller.abort() });
   assert.equal(r.status, 'interrupted', stage);
   assert.equal(r.results.run.status, 'interrupted');

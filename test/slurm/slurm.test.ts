@@ -58,7 +58,7 @@ test('mop through SLURM gives exactly the returns of the local run with the same
   const onCluster = await runBuiltin('mop', TINY_MOP, { seed: 5, dir, jobThread: (runDir) => slurmExecutor({ workDir: runDir }) });
   assert.equal(onCluster.status, 'completed');
   assert.deepEqual(onCluster.results.returns, local.results.returns);
-  assert.deepEqual(onCluster.results.evaluation, local.results.evaluation);
+  assert.deepEqual(onCluster.results.seeds, local.results.seeds);
   // Every job ran as a SLURM job (the two tasks' behavior jobs, submitted together, as one array)
   // and its reports came back while it ran.
   const jobs = jobFolders(join(dir, 'jobs'));

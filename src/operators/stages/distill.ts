@@ -7,6 +7,7 @@ import type { DistillOutput, TrainTeacherOutput } from '../../jobs/index.ts';
 import { distillJobRef } from '../../jobs/refs.ts';
 import type { RunContext } from '../context.ts';
 import { jobStage, type JobDisplay } from '../job-stage.ts';
+import { datasetKindOf, type DatasetChoice } from './dataset-choice.ts';
 
 export const DistillLoss = oneOf<DistillLossKind>(['mse', 'q', 'kl'], 'DistillLoss');
 export const TaskEncodingCodec = oneOf(['onehot', 'scalar'] as const, 'TaskEncoding');
@@ -30,8 +31,8 @@ export interface DistillOptions<T extends TaughtTask = TaughtTask> {
   readonly regularizer?: RegularizerOptions;
   /** Per-task overrides of the job's input: Data Sharing's union of states, the Q-switch's teachers. */
   readonly perTask?: (x: T, all: readonly T[]) => { readonly datasets: readonly string[]; readonly switchTeacherDirs?: readonly string[] };
-  /** Which of each task's datasets the distillation states come from. */
-  readonly dataset: string;
+  /** Which of each task's datasets the distillation states come from (one kind, or one per task). */
+  readonly dataset: DatasetChoice;
   /** Checkpoint folder under the run directory (default `student`). */
   readonly dir?: string;
   /** KL loss: σ_T of the Gaussian put around each deterministic teacher's pre-tanh action. */
@@ -62,7 +63,7 @@ export const distill = <T extends TaughtTask>(
     job: distillJobRef,
     workers: 1,
     input: (tasks) => ({
-      tasks: tasks.map((x) => ({ task: x.task, teacherDir: x.teacher.checkpointDir, datasets: [x.datasets[options.dataset]] })),
+      tasks: tasks.map((x) => ({ task: x.task, teacherDir: x.teacher.checkpointDir, datasets: [x.datasets[datasetKindOf(options.dataset, x.task)]] })),
       ...(options.perTask ? { tasks: tasks.map((x) => ({ task: x.task, teacherDir: x.teacher.checkpointDir, ...options.perTask!(x, tasks) })) } : {}),
       loss: options.loss,
       ...(options.regularizer ? { regularizer: options.regularizer } : {}),

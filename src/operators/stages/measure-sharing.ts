@@ -11,6 +11,7 @@ import { sharedComputation, type LayerSharing } from '../../metrics/shared-compu
 import { loadStudentNet, studentActivations } from '../../nn/student-activations.ts';
 import type { RunContext } from '../context.ts';
 import type { TaskEnv } from '../with-env.ts';
+import { datasetKindOf, type DatasetChoice } from './dataset-choice.ts';
 
 // Activation capture is part of the public API through this module (pipelines import only `distillery`).
 export { loadStudentNet, studentActivations, type ActivationMatrix, type StudentNet } from '../../nn/student-activations.ts';
@@ -31,7 +32,7 @@ export type SharingParams = t.TypeOf<typeof SharingParams>;
 
 export interface SharingOptions {
   /** Which of each task's datasets the states come from (the one the student was distilled on). */
-  readonly dataset: string;
+  readonly dataset: DatasetChoice;
   /** results.json prefix (default `sharing`), so that several students of one run keep apart. */
   readonly key?: string;
 }
@@ -83,7 +84,7 @@ export const measureSharing = <V extends SharingSubject>(
       for (const [i, { task, datasets }] of v.tasks.entries()) {
         ctx.emit(progress('sharing', 'shared computation (Kendall τ)', i, v.tasks.length + 1, 'tasks'));
         const dim = student.right.spec.stateDim;
-        const rows = p.source === 'student' ? await studentStates(v.student.checkpointDir, i, task, p.episodes, env, ctx) : await datasetStates(datasets, options.dataset, task, dim);
+        const rows = p.source === 'student' ? await studentStates(v.student.checkpointDir, i, task, p.episodes, env, ctx) : await datasetStates(datasets, datasetKindOf(options.dataset, task), task, dim);
         samples.push(sample(rows, dim, p.states, ctx.rng.split(`sharing/${task}`), task));
       }
       return { student: student.right, samples };

@@ -6,6 +6,7 @@ import type { TrainNaiveMtOutput } from '../../jobs/index.ts';
 import { trainNaiveMtJobRef } from '../../jobs/refs.ts';
 import type { RunContext } from '../context.ts';
 import { jobStage } from '../job-stage.ts';
+import { datasetKindOf, type DatasetChoice } from './dataset-choice.ts';
 import { TaskEncodingCodec } from './distill.ts';
 import type { TeacherParams } from './train-teacher.ts';
 
@@ -28,13 +29,13 @@ export const trainNaiveMt = <T extends { readonly task: string; readonly dataset
   p: NaiveMtParams,
   teacher: TeacherParams,
   ctx: RunContext,
-  options: { readonly dataset: string },
+  options: { readonly dataset: DatasetChoice },
 ): OperatorFunction<readonly T[], { readonly tasks: readonly T[]; readonly naive: TrainNaiveMtOutput }> =>
   jobStage(ctx, {
     job: trainNaiveMtJobRef,
     workers: 1,
     input: (tasks) => ({
-      tasks: tasks.map((d) => ({ task: d.task, datasets: [d.datasets[options.dataset]] })),
+      tasks: tasks.map((d) => ({ task: d.task, datasets: [d.datasets[datasetKindOf(options.dataset, d.task)]] })),
       hyper: { hidden: teacher.hidden, batchSize: teacher.batchSize, actorLr: teacher.lr, criticLr: teacher.lr, gamma: teacher.gamma, tau: teacher.tau },
       encoding: p.encoding,
       steps: p.steps,

@@ -6,6 +6,7 @@ import type { TrainTeacherOutput } from '../../jobs/index.ts';
 import { trainTeacherJobRef } from '../../jobs/refs.ts';
 import type { RunContext } from '../context.ts';
 import { jobStage } from '../job-stage.ts';
+import { datasetKindOf, type DatasetChoice } from './dataset-choice.ts';
 
 export const TeacherAlgoCodec = oneOf(['pbrl', 'td3bc'] as const, 'TeacherAlgo');
 
@@ -31,8 +32,8 @@ export const TeacherParams = section(
 export type TeacherParams = t.TypeOf<typeof TeacherParams>;
 
 export interface TrainTeacherOptions {
-  /** Which of the value's datasets the teacher learns from (e.g. 'expert'). */
-  readonly dataset: string;
+  /** Which of the value's datasets the teacher learns from (e.g. 'expert', or one kind per task). */
+  readonly dataset: DatasetChoice;
   /** Jobs at once (default 2). */
   readonly workers?: number;
   /** Learn from this `reward/<task>` column instead of the env reward (relabeled data). */
@@ -57,7 +58,7 @@ export const trainTeacher = <V extends { readonly task: string; readonly dataset
     ...(options.workers ? { workers: options.workers } : {}),
     input: ({ task, datasets }) => ({
       task,
-      datasets: [datasets[options.dataset]],
+      datasets: [datasets[datasetKindOf(options.dataset, task)]],
       ...(options.rewardColumn ? { rewardColumn: options.rewardColumn(task) } : {}),
       algo: p.algo,
       hyper: { hidden: p.hidden, batchSize: p.batchSize, actorLr: p.lr, criticLr: p.lr, gamma: p.gamma, tau: p.tau },
