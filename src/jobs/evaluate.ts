@@ -49,8 +49,8 @@ export const loadStudentActor = (dir: string, task: number): TE.TaskEither<Disti
       return (obs: ArrayLike<number>) => {
         for (let k = 0; k < spec.stateDim; k++) x[k] = obs[k];
         const out = net.forward1(x);
-        // A Gaussian head outputs [mean | log std]; its deterministic action is tanh(mean).
-        return spec.head === 'gaussian' ? Float32Array.from(out.subarray(0, spec.actionDim), Math.tanh) : out;
+        // A Gaussian head outputs [μ | log σ] (after tanh); its deterministic action is μ.
+        return spec.head === 'gaussian' ? out.slice(0, spec.actionDim) : out;
       };
     }),
   );

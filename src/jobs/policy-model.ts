@@ -7,7 +7,7 @@ import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { pipe } from 'fp-ts/lib/function.js';
-import { PositiveInt, decode } from '../core/codecs.ts';
+import { PositiveInt, decode, oneOf, withDefault } from '../core/codecs.ts';
 import type { DistilleryError } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
 import { loadCheckpoint, saveCheckpoint, StateNormalizer, type NamedWeight } from '../nn/index.ts';
@@ -26,6 +26,11 @@ export const PolicyArchitectureCodec = t.type({
   critics: t.number,
   /** Whether `stateNorm/mean` and `stateNorm/std` are stored (TD3+BC normalizes its inputs). */
   stateNorm: t.boolean,
+  /**
+   * `gaussian`: the thesis' stochastic actor, 2·actDim tanh outputs [μ | log σ] (boundedGaussian),
+   * deterministic action μ. Checkpoints written before this field have deterministic actors.
+   */
+  actorHead: withDefault(oneOf(['deterministic', 'gaussian'] as const, 'ActorHead'), 'deterministic'),
 });
 export type PolicyArchitecture = t.TypeOf<typeof PolicyArchitectureCodec>;
 
@@ -34,7 +39,7 @@ export interface PolicyModel {
   readonly weights: readonly NamedWeight[];
 }
 
-export const actorSpecOf = (a: PolicyArchitecture): MlpSpec => mlpSpec([a.obsDim, ...a.hidden, a.actDim], 'tanh');
+export const actorSpecOf = (a: PolicyArchitecture): MlpSpec => mlpSpec([a.obsDim, ...a.hidden, a.actorHead === 'gaussian' ? 2 * a.actDim : a.actDim], 'tanh');
 export const criticSpecOf = (a: PolicyArchitecture): MlpSpec => mlpSpec([a.obsDim + a.actDim, ...a.hidden, 1]);
 
 /** Keeps what acting and distillation need (actor, critics, normalization), not target networks. */
@@ -60,9 +65,11 @@ export const jsActor = (model: PolicyModel): ((obs: ArrayLike<number>) => Float3
   const a = model.architecture;
   const net = JsMlp.fromWeights(actorSpecOf(a), model.weights, 'actor/');
   const norm = a.stateNorm ? StateNormalizer.fromWeights(model.weights) : undefined;
-  if (!norm) return (obs) => net.forward1(obs);
+  // A Gaussian actor acts with its mean μ, the first actDim outputs.
+  const forward = a.actorHead === 'gaussian' ? (x: ArrayLike<number>) => net.forward1(x).slice(0, a.actDim) : (x: ArrayLike<number>) => net.forward1(x);
+  if (!norm) return forward;
   const x = new Float32Array(a.obsDim);
-  return (obs) => net.forward1(norm.normalizeInto(obs, x));
+  return (obs) => forward(norm.normalizeInto(obs, x));
 };
 
 /**

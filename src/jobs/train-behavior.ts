@@ -72,7 +72,7 @@ export const trainBehaviorJob = async (input: TrainBehaviorInput, ctx: JobContex
   // Every transition, in order, with simulator states: the medium-replay dataset is a prefix of it.
   const history = new TransitionBatchBuilder({ task: input.task, obsDim, actDim, discreteActions: false, physicsDim: env.stateDim }, input.steps);
   const one = new TransitionBatchBuilder({ task: input.task, obsDim, actDim, discreteActions: false }, 1);
-  const architecture: PolicyArchitecture = { kind: 'policy', algo: 'td3', obsDim, actDim, hidden: [...td3.hyper.hidden], critics: 0, stateNorm: false };
+  const architecture: PolicyArchitecture = { kind: 'policy', algo: 'td3', obsDim, actDim, hidden: [...td3.hyper.hidden], critics: 0, stateNorm: false, actorHead: 'deterministic' };
   const snapshots: (Snapshot & { weights: NamedWeight[] })[] = [];
   const explore = rng.split('explore');
   const updates = rng.split('updates');

@@ -54,7 +54,8 @@ export const trainTeacherJob = async (input: TrainTeacherInput, ctx: JobContext)
   const rng = Rng.fromSeed(input.seed);
   const learner =
     input.algo === 'pbrl'
-      ? createPbrlLearner(buffer, input.hyper as Partial<PbrlHyper>, rng.split('init'))
+      ? // The run length, for a budget-relative β_ood schedule (oodDecayFraction).
+        createPbrlLearner(buffer, { ...(input.hyper as Partial<PbrlHyper>), totalSteps: input.steps }, rng.split('init'))
       : createTd3BcLearner(buffer, input.hyper as Partial<Td3BcHyper>, rng.split('init'));
   const updates = rng.split('updates');
   const started = Date.now();
@@ -71,6 +72,7 @@ export const trainTeacherJob = async (input: TrainTeacherInput, ctx: JobContext)
       },
     });
     const a = learner.algo;
+    const weights = learner.weights();
     const saved = await savePolicyModel(input.checkpointDir, {
       architecture: {
         kind: 'policy',
@@ -79,9 +81,10 @@ export const trainTeacherJob = async (input: TrainTeacherInput, ctx: JobContext)
         actDim: buffer.shape.actDim,
         hidden: [...a.hyper.hidden],
         critics: a.critic.size,
-        stateNorm: input.algo === 'td3bc',
+        stateNorm: weights.some((w) => w.name.startsWith('stateNorm/')),
+        actorHead: 'actorHead' in a.hyper ? a.hyper.actorHead : 'deterministic',
       },
-      weights: learner.weights(),
+      weights,
     })();
     if (E.isLeft(saved)) throw new DistilleryFailure(saved.left);
   } finally {

@@ -66,3 +66,38 @@ export const normalNoise = (rng: Rng, shape: readonly number[]): tf.Tensor => {
   const n = shape.reduce((a, b) => a * b, 1);
   return tf.tensor(rng.fillNormal(new Float32Array(n)) as Float32Array, [...shape]);
 };
+
+/**
+ * The thesis' stochastic actor (`ActorND` / `ActorMTND` in the MOP reference code): every output of
+ * the network goes through tanh, and the outputs are [μ | log σ]. So the mean is a tanh-squashed
+ * action in (−1, 1) and log σ is bounded to (−1, 1) (σ between 0.37 and 2.72); the Gaussian lives in
+ * action space and its deterministic action is μ. `tanhOutputs` is the network's output after tanh.
+ */
+export const boundedGaussian = (tanhOutputs: tf.Tensor2D): DiagGaussian => {
+  const d = tanhOutputs.shape[1] / 2;
+  if (!Number.isInteger(d)) throw new Error(`a Gaussian actor needs an even number of outputs, got ${tanhOutputs.shape[1]}`);
+  const [mean, logStd] = tf.split(tanhOutputs, 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+  return { mean, logStd };
+};
+
+/**
+ * A reparameterised action of the bounded Gaussian actor, clip(μ + σ·ε, −1, 1), and the map from
+ * dL/da back to dL/d[μ | log σ] (what Mlp.backward takes): da/dμ = 1 and da/dlog σ = σ·ε where the
+ * clip is inactive, 0 where it is. `noise` ε [B, d] comes from an Rng (normalNoise).
+ */
+export const boundedGaussianSample = (
+  tanhOutputs: tf.Tensor2D,
+  noise: tf.Tensor2D,
+): { readonly action: tf.Tensor2D; readonly outputGrad: (da: tf.Tensor2D) => tf.Tensor2D } => {
+  const g = boundedGaussian(tanhOutputs);
+  const scaledNoise = tf.mul(tf.exp(g.logStd), noise);
+  const raw = tf.add(g.mean, scaledNoise);
+  const inside = tf.cast(tf.logicalAnd(tf.greater(raw, -1), tf.less(raw, 1)), 'float32');
+  return {
+    action: tf.clipByValue(raw, -1, 1) as tf.Tensor2D,
+    outputGrad: (da) => {
+      const dRaw = tf.mul(da, inside);
+      return tf.concat([dRaw, tf.mul(dRaw, scaledNoise)], 1) as tf.Tensor2D;
+    },
+  };
+};

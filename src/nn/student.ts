@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as t from 'io-ts';
 import { PositiveInt, oneOf, withDefault } from '../core/codecs.ts';
 import type { Rng } from '../core/rng.ts';
-import { gaussianMode, splitGaussian, type DiagGaussian } from './gaussian.ts';
+import { boundedGaussian, type DiagGaussian } from './gaussian.ts';
 import { Mlp, mlpSpec } from './mlp.ts';
 
 /**
@@ -11,7 +11,10 @@ import { Mlp, mlpSpec } from './mlp.ts';
  * column (0, 1, …), as the MOP reference code does.
  */
 export type TaskEncoding = 'onehot' | 'scalar';
-/** `deterministic`: tanh outputs are the actions. `gaussian`: [mean | log std] outputs, actions tanh(mean). */
+/**
+ * `deterministic`: tanh outputs are the actions. `gaussian`: the thesis' stochastic actor (ActorMTND),
+ * tanh outputs [μ | log σ] (boundedGaussian: μ and log σ in (−1, 1)), deterministic action μ.
+ */
 export type StudentHead = 'deterministic' | 'gaussian';
 
 export const StudentSpecCodec = t.type({
@@ -55,7 +58,7 @@ export class Student {
   static mlpSpecOf(spec: StudentSpec) {
     const inputs = spec.stateDim + taskEncodingWidth(spec.encoding, spec.tasks);
     const outputs = spec.head === 'gaussian' ? 2 * spec.actionDim : spec.actionDim;
-    return mlpSpec([inputs, ...spec.hidden, outputs], spec.head === 'gaussian' ? 'none' : 'tanh');
+    return mlpSpec([inputs, ...spec.hidden, outputs], 'tanh');
   }
 
   get inputSize(): number {
@@ -83,15 +86,15 @@ export class Student {
     return this.mlp.predict(input);
   }
 
-  /** Deterministic actions [B, actionDim] from raw outputs (the Gaussian head gives tanh(mean)). */
+  /** Deterministic actions [B, actionDim] from the network's outputs (the Gaussian head gives μ). */
   actionsFromOutput(output: tf.Tensor2D): tf.Tensor2D {
-    return this.spec.head === 'gaussian' ? gaussianMode(splitGaussian(output), true) : output;
+    return this.spec.head === 'gaussian' ? (tf.slice(output, [0, 0], [-1, this.spec.actionDim]) as tf.Tensor2D) : output;
   }
 
   /** Gaussian parameters from raw outputs (Gaussian head only). */
   gaussianFromOutput(output: tf.Tensor2D): DiagGaussian {
     if (this.spec.head !== 'gaussian') throw new Error('this student has a deterministic head');
-    return splitGaussian(output);
+    return boundedGaussian(output);
   }
 
   /** Deterministic actions (row-major [B, actionDim]) for `states` under task `task`. */

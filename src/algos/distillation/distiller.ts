@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { DistilleryFailure, distilleryError } from '../../core/errors.ts';
 import { Adam, type AdamOptions } from '../../nn/adam.ts';
-import { splitGaussian } from '../../nn/gaussian.ts';
 import { autodiffLoss, mseLoss, type OutputLoss } from '../../nn/loss.ts';
 import type { Student } from '../../nn/student.ts';
 import { klDistillLoss, mseDistillLoss, qDistillLoss } from './losses.ts';
@@ -142,7 +141,7 @@ export class Distiller {
         return (out) => qDistillLoss(teacher.q!, states, student.actionsFromOutput(out));
       case 'kl': {
         const target = teacher.gaussian!(states);
-        return (out) => klDistillLoss(splitGaussian(out), target);
+        return (out) => klDistillLoss(student.gaussianFromOutput(out), target);
       }
     }
   }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { MlpEnsemble } from '../../nn/ensemble.ts';
-import { splitGaussian, gaussianMode, type DiagGaussian } from '../../nn/gaussian.ts';
+import { boundedGaussian, type DiagGaussian } from '../../nn/gaussian.ts';
 import type { Mlp } from '../../nn/mlp.ts';
 
 /**
@@ -10,23 +10,23 @@ import type { Mlp } from '../../nn/mlp.ts';
 export interface Teacher {
   /** Deterministic actions [B, a]. */
   act(states: tf.Tensor2D): tf.Tensor2D;
-  /** Gaussian policy parameters (for the KL loss). */
+  /** The stochastic teacher's Gaussian in action space (for the KL loss); absent for deterministic teachers. */
   gaussian?(states: tf.Tensor2D): DiagGaussian;
   /** Q-values [K, B] (critic ensemble) or [B]. */
   q?(states: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor;
 }
 
 /**
- * A teacher from networks: a deterministic tanh actor (or, with `gaussianActor`, an actor with
- * [mean | log std] outputs whose deterministic action is tanh(mean)), and optional critics on
+ * A teacher from networks: a deterministic tanh actor (or, with `gaussianActor`, the thesis'
+ * stochastic actor: tanh outputs [μ | log σ], boundedGaussian, deterministic action μ), and optional critics on
  * [state | action] (an ensemble gives [K, B], one network [B]).
  */
 export const networkTeacher = (actor: Mlp, options: { critics?: MlpEnsemble | Mlp; gaussianActor?: boolean } = {}): Teacher => {
   const { critics, gaussianActor = false } = options;
   const teacher: Teacher = {
-    act: (states) => tf.tidy(() => (gaussianActor ? gaussianMode(splitGaussian(actor.predict(states)), true) : actor.predict(states))),
+    act: (states) => tf.tidy(() => (gaussianActor ? boundedGaussian(actor.predict(states)).mean : actor.predict(states))),
   };
-  const withGaussian: Teacher = gaussianActor ? { ...teacher, gaussian: (states) => splitGaussian(actor.predict(states)) } : teacher;
+  const withGaussian: Teacher = gaussianActor ? { ...teacher, gaussian: (states) => boundedGaussian(actor.predict(states)) } : teacher;
   if (!critics) return withGaussian;
   return {
     ...withGaussian,

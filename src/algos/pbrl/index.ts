@@ -1,2 +1,3 @@
 export * from './pbrl.ts';
 export * from './targets.ts';
+export * from './diagnostics.ts';

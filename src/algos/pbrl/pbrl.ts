@@ -3,12 +3,14 @@ import * as t from 'io-ts';
 import { PositiveInt, PositiveNumber, Probability, oneOf, defaultsOf, withDefault } from '../../core/codecs.ts';
 import type { Rng } from '../../core/rng.ts';
 import { Adam } from '../../nn/adam.ts';
+import { boundedGaussianSample } from '../../nn/gaussian.ts';
+import { StateNormalizer } from '../../nn/state-normalizer.ts';
 import { MlpEnsemble } from '../../nn/ensemble.ts';
 import { Mlp, mlpSpec, type NamedWeight } from '../../nn/mlp.ts';
 import { memberBackward, memberForward, memberValues } from '../member-ops.ts';
 import { batchTensors, clippedNoise, criticActionGrad, ensembleQ, memberMin, smoothTargetAction, softUpdate, stateAction } from '../actor-critic.ts';
 import { offlineLearner, prefixWeights, type BatchLearner, type Metrics, type OfflineLearner } from '../learner.ts';
-import type { ReplayBuffer, SampledBatch } from '../replay-buffer.ts';
+import type { ReplayBuffer, SampledBatch, StateStatistics } from '../replay-buffer.ts';
 import { cloneEnsemble, restoreNetworks } from '../weights.ts';
 import { pbrlCriticStep } from './critic-step.ts';
 import { oodPenaltyWeight, pbrlInDistributionTarget } from './targets.ts';
@@ -18,6 +20,9 @@ import { oodPenaltyWeight, pbrlInDistributionTarget } from './targets.ts';
  * textbook choice, default) or the `online` critics (what the MOP reference code does).
  */
 export type PbrlTargetCritics = 'target' | 'online';
+
+/** A teacher's actor: a tanh actor, or the thesis' bounded Gaussian (src/nn/gaussian.ts). */
+export type ActorHead = 'deterministic' | 'gaussian';
 
 /**
  * PBRL teacher hyper-parameters, defaults as in docs/facts.md ("PBRL teacher").
@@ -51,6 +56,23 @@ export const PbrlHyperCodec = t.type({
   oodNoiseStd: withDefault(t.number, 0.01),
   oodNoiseClip: withDefault(PositiveNumber, 0.5),
   oodLossWeight: withDefault(t.number, 1),
+  /**
+   * Budget-relative OOD schedule: when set, β_ood decays geometrically from betaOodInitial to
+   * betaOodMin over this fraction of `totalSteps` (replacing betaOodDecay). The thesis' 0.99995
+   * per update reaches 0.1 after ≈ 68k updates, 0.068 of its 1M: the same shape at any budget.
+   */
+  oodDecayFraction: withDefault(t.union([t.null, Probability]), null),
+  /** Updates the run will make (needed by oodDecayFraction). */
+  totalSteps: withDefault(t.union([t.null, PositiveInt]), null),
+  /** Normalise states with the dataset's mean and std (+ normEps), as TD3+BC does; the reference PBRL does not. */
+  normalizeStates: withDefault(t.boolean, false),
+  normEps: withDefault(PositiveNumber, 1e-3),
+  /**
+   * `gaussian`: the thesis' stochastic actor (boundedGaussian: tanh outputs [μ | log σ], log σ in
+   * (−1, 1)); the actor loss uses reparameterised samples clip(μ + σε, −1, 1), the critics' targets
+   * and OOD actions use μ, and μ is the deterministic action. `deterministic`: a tanh actor.
+   */
+  actorHead: withDefault(oneOf<ActorHead>(['deterministic', 'gaussian'], 'ActorHead'), 'deterministic'),
   targetCritics: withDefault(oneOf<PbrlTargetCritics>(['target', 'online'], 'PbrlTargetCritics'), 'target'),
 });
 export type PbrlHyper = t.TypeOf<typeof PbrlHyperCodec>;
@@ -74,17 +96,27 @@ export class Pbrl implements BatchLearner {
   readonly criticTarget: MlpEnsemble;
   private readonly actorOpt: Adam;
   private readonly criticOpt: Adam;
+  /** Present when hyper.normalizeStates: part of the model (`stateNorm/*` weights). */
+  readonly norm: StateNormalizer | undefined;
+  private readonly decay: number;
   private updates = 0;
 
   constructor(
     readonly dims: { readonly obsDim: number; readonly actDim: number },
     hyper: Partial<PbrlHyper>,
     rng: Rng,
+    stats?: StateStatistics,
   ) {
     this.hyper = { ...PBRL_DEFAULTS, ...hyper };
     const h = this.hyper.hidden;
     if (this.hyper.ensembleSize < 2) throw new Error('PBRL needs at least 2 critics (its uncertainty is their standard deviation)');
-    this.actor = Mlp.create(mlpSpec([dims.obsDim, ...h, dims.actDim], 'tanh'), rng.split('actor'));
+    this.decay = oodDecayOf(this.hyper);
+    if (this.hyper.normalizeStates) {
+      if (!stats) throw new Error('PBRL: normalizeStates needs the dataset state statistics');
+      this.norm = new StateNormalizer(Float32Array.from(stats.mean), Float32Array.from(stats.std, (x) => x + this.hyper.normEps));
+    }
+    const outputs = this.hyper.actorHead === 'gaussian' ? 2 * dims.actDim : dims.actDim;
+    this.actor = Mlp.create(mlpSpec([dims.obsDim, ...h, outputs], 'tanh'), rng.split('actor'));
     this.actorTarget = this.actor.clone();
     this.critic = MlpEnsemble.create(mlpSpec([dims.obsDim + dims.actDim, ...h, 1]), this.hyper.ensembleSize, rng.split('critic'));
     this.criticTarget = cloneEnsemble(this.critic);
@@ -98,30 +130,40 @@ export class Pbrl implements BatchLearner {
 
   /** β_ood at the current step. */
   get betaOod(): number {
-    const { betaOodInitial: initial, betaOodDecay: decay, betaOodMin: min } = this.hyper;
-    return oodPenaltyWeight(this.updates, { initial, decay, min });
+    const { betaOodInitial: initial, betaOodMin: min } = this.hyper;
+    return oodPenaltyWeight(this.updates, { initial, decay: this.decay, min });
   }
 
-  /** Deterministic actions π(s), n rows. */
+  /** States as the networks see them (normalised when hyper.normalizeStates). */
+  private prepare(s: tf.Tensor2D): tf.Tensor2D {
+    return this.norm ? this.norm.apply(s) : s;
+  }
+
+  /** The deterministic action of actor outputs: the tanh outputs, or μ of a Gaussian actor. */
+  private meanAction(outputs: tf.Tensor2D): tf.Tensor2D {
+    return this.hyper.actorHead === 'gaussian' ? (tf.slice(outputs, [0, 0], [-1, this.dims.actDim]) as tf.Tensor2D) : outputs;
+  }
+
+  /** Deterministic actions π(s), n rows (raw states). */
   act(states: Float32Array, n: number): Float32Array {
-    return tf.tidy(() => this.actor.predict(tf.tensor2d(states, [n, this.dims.obsDim])).dataSync() as Float32Array).slice();
+    return tf.tidy(() => this.actTensor(tf.tensor2d(states, [n, this.dims.obsDim])).dataSync() as Float32Array).slice();
   }
 
-  /** Deterministic actions [B, a] for a state tensor (caller disposes). */
+  /** Deterministic actions [B, a] for raw states (caller disposes). */
   actTensor(states: tf.Tensor2D): tf.Tensor2D {
-    return this.actor.predict(states);
+    return tf.tidy(() => this.meanAction(this.actor.predict(this.prepare(states))));
   }
 
-  /** Q_k(s, a) of the online critics, [K, B] (caller disposes). */
+  /** Q_k(s, a) of the online critics for raw states, [K, B] (caller disposes). */
   critics(states: tf.Tensor2D, actions: tf.Tensor2D): tf.Tensor2D {
-    return ensembleQ(this.critic, states, actions);
+    return tf.tidy(() => ensembleQ(this.critic, this.prepare(states), actions));
   }
 
   /** min_k Q_k(s, a) [B] and its gradient with respect to the actions [B, a] (for distillation's Q-loss). */
   minQWithActionGrad(states: tf.Tensor2D, actions: tf.Tensor2D): { readonly q: tf.Tensor1D; readonly grad: tf.Tensor2D } {
     return tf.tidy(() => {
       const { min, mask } = memberMin(this.critics(states, actions));
-      return { q: min, grad: criticActionGrad(this.critic, states, actions, mask) };
+      return { q: min, grad: criticActionGrad(this.critic, this.prepare(states), actions, mask) };
     });
   }
 
@@ -131,12 +173,15 @@ export class Pbrl implements BatchLearner {
     const d = this.dims.actDim;
     const smoothing = clippedNoise(rng, B * d, policyNoise, noiseClip);
     const oodNoise = clippedNoise(rng, 2 * M * B * d, oodNoiseStd, oodNoiseClip);
+    // Drawn only for a Gaussian actor, so a deterministic one keeps its RNG path.
+    const actorNoise = this.hyper.actorHead === 'gaussian' && (this.updates + 1) % policyDelay === 0 ? (rng.fillNormal(new Float32Array(B * d)) as Float32Array) : undefined;
     const betaOod = this.betaOod;
     const metrics: Metrics = { betaOod };
     tf.tidy(() => {
-      const b = batchTensors(batch);
+      const raw = batchTensors(batch);
+      const b = { ...raw, obs: this.prepare(raw.obs), nextObs: this.prepare(raw.nextObs) };
       const reference = this.hyper.targetCritics === 'target' ? this.criticTarget : this.critic;
-      const aNext = smoothTargetAction(this.actorTarget.predict(b.nextObs), tf.tensor2d(smoothing, [B, d]), noiseClip);
+      const aNext = smoothTargetAction(this.meanAction(this.actorTarget.predict(b.nextObs)), tf.tensor2d(smoothing, [B, d]), noiseClip);
       const y = pbrlInDistributionTarget(ensembleQ(reference, b.nextObs, aNext), b.reward, b.done, gamma, betaIn);
 
       pbrlCriticStep(
@@ -147,8 +192,8 @@ export class Pbrl implements BatchLearner {
           nextObs: b.nextObs,
           action: b.action,
           target: y,
-          piObs: this.actor.predict(b.obs),
-          piNext: this.actor.predict(b.nextObs),
+          piObs: this.meanAction(this.actor.predict(b.obs)),
+          piNext: this.meanAction(this.actor.predict(b.nextObs)),
           oodNoise,
           oodSamples: M,
           betaOod,
@@ -159,7 +204,7 @@ export class Pbrl implements BatchLearner {
       this.updates += 1;
 
       if (this.updates % policyDelay === 0) {
-        metrics.actorLoss = this.actorStep(b.obs);
+        metrics.actorLoss = this.actorStep(b.obs, actorNoise);
         softUpdate(this.actorTarget.params, this.actor.params, tau);
         softUpdate(this.criticTarget.params, this.critic.params, tau);
       }
@@ -167,17 +212,22 @@ export class Pbrl implements BatchLearner {
     return metrics;
   }
 
-  /** L = −mean_b min_k Q_k(s, π(s)); the gradient flows through the minimising critic of each row. */
-  private actorStep(obs: tf.Tensor2D): number {
+  /**
+   * L = −mean_b min_k Q_k(s, a), a = π(s) (a Gaussian actor: a reparameterised sample with noise
+   * `eps`); the gradient flows through the minimising critic of each row.
+   */
+  private actorStep(obs: tf.Tensor2D, eps: Float32Array | undefined): number {
     return tf.tidy(() => {
       const B = obs.shape[0];
       const aOuts = this.actor.forwardAll(obs);
-      const a = aOuts[aOuts.length - 1];
+      const out = aOuts[aOuts.length - 1];
+      const sample = eps ? boundedGaussianSample(out, tf.tensor2d(eps, [B, this.dims.actDim])) : undefined;
+      const a = sample ? sample.action : out;
       const acts = memberForward(this.critic, stateAction(obs, a));
       const { min, mask } = memberMin(memberValues(acts));
       const { inputGrad } = memberBackward(this.critic, acts, tf.expandDims(tf.mul(mask, -1 / B), 2) as tf.Tensor3D, { input: true });
       const da = tf.slice(inputGrad!, [0, this.dims.obsDim], [B, this.dims.actDim]) as tf.Tensor2D;
-      this.actorOpt.step(this.actor.backward(aOuts, da));
+      this.actorOpt.step(this.actor.backward(aOuts, sample ? sample.outputGrad(da) : da));
       return -tf.mean(min).dataSync()[0];
     });
   }
@@ -188,6 +238,7 @@ export class Pbrl implements BatchLearner {
       ...prefixWeights('critic', this.critic.weights()),
       ...prefixWeights('actorTarget', this.actorTarget.weights()),
       ...prefixWeights('criticTarget', this.criticTarget.weights()),
+      ...(this.norm ? this.norm.weights() : []),
     ];
   }
 
@@ -197,13 +248,23 @@ export class Pbrl implements BatchLearner {
 
   dispose(): void {
     for (const x of [this.actor, this.actorTarget, this.critic, this.criticTarget, this.actorOpt, this.criticOpt]) x.dispose();
+    this.norm?.dispose();
   }
+}
+
+/** β_ood's per-update factor: betaOodDecay, or the budget-relative one of oodDecayFraction. */
+export const oodDecayOf = (h: Pick<PbrlHyper, 'betaOodInitial' | 'betaOodMin' | 'betaOodDecay' | 'oodDecayFraction' | 'totalSteps'>): number => {
+  if (h.oodDecayFraction === null) return h.betaOodDecay;
+  if (h.totalSteps === null) throw new Error('PBRL: oodDecayFraction needs totalSteps (the run length)');
+  if (!(h.betaOodInitial > h.betaOodMin && h.betaOodMin > 0)) return h.betaOodDecay;
+  // (min / initial)^(1 / (fraction · T)): β_ood reaches betaOodMin after that many updates.
+  return Math.pow(h.betaOodMin / h.betaOodInitial, 1 / Math.max(1, h.oodDecayFraction * h.totalSteps));
 }
 
 /** A PBRL teacher on a whole offline dataset. */
 export const createPbrlLearner = (buffer: ReplayBuffer, hyper: Partial<PbrlHyper>, rng: Rng): OfflineLearner & { readonly algo: Pbrl } => {
   const { obsDim, actDim, discreteActions } = buffer.shape;
   if (discreteActions) throw new Error('PBRL needs continuous actions; the dataset has discrete ones');
-  const algo = new Pbrl({ obsDim, actDim }, hyper, rng);
+  const algo = new Pbrl({ obsDim, actDim }, hyper, rng, hyper.normalizeStates ? buffer.stateStatistics() : undefined);
   return offlineLearner(algo, buffer, algo.hyper.batchSize);
 };
