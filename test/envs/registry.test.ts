@@ -17,6 +17,8 @@ const IDS = [
   'classic/mountain-car',
   'classic/mountain-car-continuous',
   'classic/pendulum',
+  'classic/car-on-hill',
+  'classic/inverted-pendulum-lp',
 ];
 
 const leftMessage = <A>(r: E.Either<{ code: string; message: string }, A>): { code: string; message: string } => {

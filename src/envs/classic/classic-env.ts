@@ -15,23 +15,24 @@ import { asEnvConfigCodec, decodeConfigOrThrow, strictConfig } from '../config.t
  */
 export interface ClassicSpec {
   readonly id: string;
-  /** The Gymnasium id this env reproduces (CartPole-v1…). */
+  /** The Gymnasium id (CartPole-v1…), or the MushroomRL class, this env reproduces. */
   readonly gymnasiumId: string;
   readonly description: string;
   /** Names of Gymnasium's state values, in order (used in messages). */
   readonly stateNames: readonly string[];
   readonly observationSpace: Space;
   readonly actionSpace: Space;
-  /** The TimeLimit of Gymnasium's registration; the config's `maxEpisodeSteps` default. */
+  /** The TimeLimit of Gymnasium's registration (MushroomRL's horizon); the config's `maxEpisodeSteps` default. */
   readonly maxEpisodeSteps: number;
   /** Gymnasium's reset distribution, drawn from `rng`, written into `out` (length stateNames). */
   reset(rng: Rng, out: Float64Array): void;
   /**
    * One Gymnasium step from `state` with a decoded action (an integer for discrete envs, a
    * float32 value for continuous ones), written into `next`; returns Gymnasium's reward and
-   * `terminated`.
+   * `terminated`. A stochastic env (MushroomRL's noisy pendulum) draws its noise from `rng`, the
+   * env's own stream.
    */
-  step(state: Float64Array, action: number, next: Float64Array): { readonly reward: number; readonly terminated: boolean };
+  step(state: Float64Array, action: number, next: Float64Array, rng: Rng): { readonly reward: number; readonly terminated: boolean };
   /** The reward as a pure function of stored states (relabeling); equals `step`'s reward. */
   reward(state: Float64Array, action: number, next: Float64Array): number;
   observe(state: Float64Array): Float32Array;
@@ -162,7 +163,7 @@ export class ClassicEnv implements Env {
 
   step(action: Action): StepResult {
     const a = decodeClassicAction(this.spec, action);
-    const { reward, terminated } = this.spec.step(this.state, a, this.next);
+    const { reward, terminated } = this.spec.step(this.state, a, this.next, this.rng);
     const previous = this.state;
     this.state = this.next;
     this.next = previous;
