@@ -12,6 +12,9 @@ import { weightsUnder } from '../algos/learner.ts';
 import { Mlp, MlpEnsemble, StateNormalizer, Student, saveNetwork, studentSpec, type BackendPreference, type StudentHead, type TaskEncoding } from '../nn/index.ts';
 import { readAllBatches, trainingLoop, useBackend } from './common.ts';
 import { actorSpecOf, criticSpecOf, loadPolicyModel, type PolicyModel } from './policy-model.ts';
+import { ortCovers, ortStudentTrainer } from './distill-ort.ts';
+import { tfjsBackendOf, usesOrt } from '../nn/backend.ts';
+import type { OrtDistillLoss } from '../nn/ort-student.ts';
 
 export interface DistillInput {
   /** Tasks in student order: the student's task index i is the position here. */
@@ -88,6 +91,12 @@ export const distillJob = async (input: DistillInput, ctx: JobContext): Promise<
   const teachers = loaded
     .map((group) => (group.length === 1 ? group[0].teacher : qSwitchTeacher(group.map((t) => t.teacher))));
   const distiller = new Distiller(student, teachers, { loss: input.loss, adam: { lr: input.lr }, ...(input.regularizer ? { regularizer: input.regularizer } : {}) });
+  // The ORT engine runs the student step when it covers this distillation (MSE/Q, one
+  // deterministic teacher per task, no regularizer); the tfjs Distiller stays the reference.
+  const ort =
+    usesOrt(backend) && ortCovers(input.loss, modelsPerTask, input.regularizer !== undefined)
+      ? ortStudentTrainer(student.spec, models, student.mlp.weights(), { loss: input.loss as OrtDistillLoss, adam: { lr: input.lr } })
+      : undefined;
   const sampler = rng.split('states');
   const batch = new Float32Array(input.batchSize * obsDim);
   const started = Date.now();
@@ -105,22 +114,24 @@ export const distillJob = async (input: DistillInput, ctx: JobContext): Promise<
         for (let k = 0; k < input.tasks.length; k++) {
           const task = distiller.nextTask();
           fillRows(batch, states[task], obsDim, input.batchSize, sampler);
-          const loss = distiller.step(task, batch);
+          const loss = ort ? ort.step(task, batch) : distiller.step(task, batch);
           finalLoss[input.tasks[task].task] = loss;
           losses[`student/loss/${input.tasks[task].task}`] = loss;
         }
         return losses;
       },
     });
+    if (ort) student.mlp.setWeights(ort.weights());
     const saved = await saveNetwork(input.checkpointDir, student)();
     if (E.isLeft(saved)) throw new DistilleryFailure(saved.left);
   } finally {
+    ort?.dispose();
     distiller.dispose();
     student.mlp.dispose();
     for (const t of loaded.flat()) t.dispose();
   }
   if (tf.memory().numTensors > before) ctx.report({ kind: 'log', message: `distill: ${tf.memory().numTensors - before} tensors left behind` });
-  return { checkpointDir: input.checkpointDir, finalLoss, backend, seconds: (Date.now() - started) / 1000 };
+  return { checkpointDir: input.checkpointDir, finalLoss, backend: ort ? 'ort' : tfjsBackendOf(backend), seconds: (Date.now() - started) / 1000 };
 };
 
 const fillRows = (out: Float32Array, pool: Float32Array, dim: number, rows: number, rng: Rng): void => {

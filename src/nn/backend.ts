@@ -4,16 +4,28 @@ import * as TE from 'fp-ts/lib/TaskEither.js';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { distilleryError, toDistilleryError, type DistilleryError } from '../core/errors.ts';
+import { ortAvailable, ortInstalled, ortLoadError } from './ort-runtime.ts';
 
 /**
- * Backend choice. `auto` takes the fastest that loads: native TensorFlow (`@tensorflow/tfjs-node`,
- * an optional dependency that often cannot install), then WASM (XNNPACK, SIMD), then plain JS.
+ * Backend choice. `auto` takes the fastest that loads: ONNX Runtime (onnxruntime-node, for the
+ * training steps the ORT engine covers, see ort-student.ts) with the fastest tfjs backend for the
+ * rest: native TensorFlow (`@tensorflow/tfjs-node`, an optional dependency that often cannot
+ * install), then WASM (XNNPACK, SIMD), then plain JS. `ort` insists on ONNX Runtime; the tfjs
+ * names pick that tfjs backend alone.
  */
-export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendPreference = 'auto' | 'ort' | 'tensorflow' | 'wasm' | 'cpu';
 /** tfjs' own names for the backends. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+/** What a run uses: a tfjs backend, or `ort+<tfjs backend>` (ORT for the steps it covers). */
+export type SelectedBackend = BackendName | `ort+${BackendName}`;
 
-export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'ort', 'tensorflow', 'wasm', 'cpu'];
+
+/** Whether the selected backend runs the ORT engine's training steps (and ORT loads in this thread). */
+export const usesOrt = (selected: string): boolean => selected.startsWith('ort+') && ortAvailable();
+
+/** The tfjs part of a selected backend (`ort+wasm` → `wasm`). */
+export const tfjsBackendOf = (selected: string): string => selected.replace(/^ort\+/, '');
 
 export interface BackendOptions {
   /** WASM threads; only honoured where the threaded WASM build can run (not in Node today). */
@@ -86,19 +98,25 @@ const unavailable: Record<BackendName, string> = {
 };
 
 /**
- * Makes one tfjs backend the active one and returns its name. Forcing an unavailable backend is
- * an `unsupported` error; `auto` falls through tensorflow → wasm → cpu.
+ * Makes one tfjs backend the active one and returns what the run uses. Forcing an unavailable
+ * backend is an `unsupported` error; `auto` takes ORT when it loads, and falls through
+ * tensorflow → wasm → cpu for tfjs.
  */
 export const selectBackend = (
   preference: BackendPreference = 'auto',
   options: BackendOptions = {},
-): TE.TaskEither<DistilleryError, BackendName> =>
-  async (): Promise<E.Either<DistilleryError, BackendName>> => {
+): TE.TaskEither<DistilleryError, SelectedBackend> =>
+  async (): Promise<E.Either<DistilleryError, SelectedBackend>> => {
     try {
       if (!BACKEND_PREFERENCES.includes(preference))
         return E.left(distilleryError('invalid-input', `backend: expected one of ${BACKEND_PREFERENCES.join(', ')}, got ${JSON.stringify(preference)}`));
-      const order: BackendName[] = preference === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [preference];
-      for (const name of order) if (await attempt(name, options)) return E.right(name);
+      // auto only checks that the binary is installed (loading it costs ~0.5 s of startup); a job
+      // that then fails to load it falls back to tfjs and records that (ortStudentTrainer callers).
+      const ort = preference === 'ort' || (preference === 'auto' && ortInstalled());
+      if (preference === 'ort' && !ortAvailable())
+        return E.left(distilleryError('unsupported', `backend "ort" is not available: onnxruntime-node failed to load (${ortLoadError()}); use --backend auto or wasm`));
+      const order: BackendName[] = preference === 'auto' || preference === 'ort' ? ['tensorflow', 'wasm', 'cpu'] : [preference];
+      for (const name of order) if (await attempt(name, options)) return E.right<DistilleryError, SelectedBackend>(ort ? `ort+${name}` : name);
       const name = order[order.length - 1];
       return E.left(distilleryError('unsupported', unavailable[name]));
     } catch (e) {

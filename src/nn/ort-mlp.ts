@@ -15,7 +15,8 @@ export interface LayerParams {
 }
 
 /** Graph inputs for an MLP's weights, named `${prefix}layer{l}/kernel|bias` (checkpoint names). */
-export const mlpParamInputs = (g: GraphBuilder, prefix: string, spec: MlpSpec, members?: number): LayerParams[] =>
+/** `members` (a number or a symbolic name) makes them ensemble weights [K, in, out], [K, 1, out]. */
+export const mlpParamInputs = (g: GraphBuilder, prefix: string, spec: MlpSpec, members?: number | string): LayerParams[] =>
   spec.sizes.slice(1).map((out, l) => {
     const inp = spec.sizes[l];
     return {

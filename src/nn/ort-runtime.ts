@@ -5,7 +5,9 @@
  * is the package's internal `dist/binding.js`: the dependency is pinned to an exact version
  * (package.json) and the ORT tests exercise this path.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { serializeModel, type OnnxGraph } from './onnx-proto.ts';
 
 const moduleRequire = createRequire(import.meta.url);
@@ -49,6 +51,17 @@ export const loadOrt = (): OrtModules | undefined => {
 };
 
 export const ortAvailable = (): boolean => loadOrt() !== undefined;
+
+/** Whether onnxruntime-node's native binding for this platform is installed (without loading it). */
+export const ortInstalled = (): boolean => {
+  if (loaded !== undefined) return loaded !== null;
+  try {
+    const root = path.dirname(moduleRequire.resolve('onnxruntime-node/package.json'));
+    return existsSync(path.join(root, 'bin', 'napi-v6', process.platform, process.arch, 'onnxruntime_binding.node'));
+  } catch {
+    return false;
+  }
+};
 export const ortLoadError = (): string => loadError;
 
 /**

@@ -1,27 +1,24 @@
 /**
  * The distillation student's training step on ONNX Runtime: frozen teacher forward, the MOP loss
- * (MSE, Q or KL, as src/algos/distillation computes them on tfjs), the student's hand-derived
+ * (MSE or Q, as src/algos/distillation computes them on tfjs), the student's hand-derived
  * backward pass and Adam, all one graph per step. Weights and Adam moments go in as inputs and
  * come out updated, into pre-allocated buffers that alternate between steps.
  */
 import { ADAM_DEFAULTS, type AdamOptions } from './adam.ts';
-import { LOG_STD_MAX, LOG_STD_MIN } from './gaussian.ts';
 import { layerWeightNames, type MlpSpec, type NamedWeight } from './mlp.ts';
 import { GraphBuilder, type Value } from './ort-graph.ts';
 import { adamNames, adamScalars, adamUpdate, ensembleForward, ensembleInputGrad, mlpBackward, mlpForward, mlpParamInputs } from './ort-mlp.ts';
 import { OrtSession, type Feeds } from './ort-runtime.ts';
 import { Student, type StudentSpec } from './student.ts';
 
-export type OrtDistillLoss = 'mse' | 'q' | 'kl';
+export type OrtDistillLoss = 'mse' | 'q';
 
 /** The frozen teachers' shared architecture (every task's teacher has the same shapes). */
 export interface OrtTeacherShape {
   /** Tanh actor on (normalised) states. */
   readonly actor: MlpSpec;
-  /** Critic ensemble on [normalised state | action] (Q loss only). */
-  readonly critic?: { readonly spec: MlpSpec; readonly members: number };
-  /** Whether states are normalised, (s − mean)·(1/std), before the teacher sees them. */
-  readonly stateNorm: boolean;
+  /** Critic ensemble on [normalised state | action] (Q loss only); its size may differ per task. */
+  readonly critic?: { readonly spec: MlpSpec };
 }
 
 /** One task's teacher weights: actor `layer{l}/…` [in, out], critics stacked [K, in, out] / [K, 1, out]. */
@@ -34,8 +31,6 @@ export interface OrtTeacherWeights {
 export interface OrtStudentOptions {
   readonly loss: OrtDistillLoss;
   readonly adam: AdamOptions;
-  /** KL only: σ_T of the Gaussian put around each deterministic teacher (distill job's teacherStd). */
-  readonly teacherStd: number;
   /** Also output every gradient as `grad/<weight name>` (for gradient checks). */
   readonly exposeGradients?: boolean;
 }
@@ -56,9 +51,9 @@ export const studentStepGraph = (spec: StudentSpec, teacher: OrtTeacherShape, op
   const s = g.input('s', ['batch', spec.stateDim]);
   const stepSize = g.input('stepSize', []);
   const epsHat = g.input('epsHat', []);
-  let sTeacher = s;
-  if (teacher.stateNorm)
-    sTeacher = g.mul(g.sub(s, g.input('teacher/mean', [spec.stateDim])), g.input('teacher/invStd', [spec.stateDim]));
+  // Teachers see (s − mean)·(1/std); a teacher without a normaliser gets mean 0 and 1/std 1, which
+  // leaves s exactly as it is, so one graph serves both kinds.
+  const sTeacher = g.mul(g.sub(s, g.input('teacher/mean', [spec.stateDim])), g.input('teacher/invStd', [spec.stateDim]));
   const student = mlpParamInputs(g, STUDENT, sSpec);
   const outs = mlpForward(g, sSpec, student, x);
   const y = outs[outs.length - 1];
@@ -76,8 +71,8 @@ export const studentStepGraph = (spec: StudentSpec, teacher: OrtTeacherShape, op
   } else if (options.loss === 'q') {
     if (spec.head !== 'deterministic') throw new Error('the ORT Q step needs a deterministic student head');
     if (!teacher.critic) throw new Error('the Q loss needs teacher critics');
-    const { spec: cSpec, members } = teacher.critic;
-    const critic = mlpParamInputs(g, TEACHER_CRITIC, cSpec, members);
+    const cSpec = teacher.critic.spec;
+    const critic = mlpParamInputs(g, TEACHER_CRITIC, cSpec, 'members');
     // −mean_s min_k Q_k(s, a): the gradient reaches a through every member that attains the min
     // (tfjs' min gradient does the same with ties), scaled by −1/B.
     const cOuts = ensembleForward(g, cSpec, critic, g.concat([sTeacher, y], 1));
@@ -88,25 +83,8 @@ export const studentStepGraph = (spec: StudentSpec, teacher: OrtTeacherShape, op
     const dsa = ensembleInputGrad(g, cSpec, critic, cOuts, dq);
     dy = g.slice(dsa, [spec.stateDim], [spec.stateDim + spec.actionDim], [1]);
   } else {
-    if (spec.head !== 'gaussian') throw new Error('the ORT KL step needs a Gaussian student head');
-    // Teacher N(atanh(clip(a_T, ±(1 − 1e-6))), σ_T²) in pre-tanh space, as gaussianAroundTeacher.
-    const aT = lastOf(mlpForward(g, teacher.actor, mlpParamInputs(g, TEACHER_ACTOR, teacher.actor), sTeacher));
-    const muT = g.atanh(g.clip(aT, -1 + 1e-6, 1 - 1e-6));
-    const logStdT = g.scalar(Math.log(options.teacherStd));
-    const [muS, rawLogStd] = g.split(y, 2, 1);
-    const logStdS = g.clip(rawLogStd, LOG_STD_MIN, LOG_STD_MAX);
-    // KL per dim: lT − lS + (e^{2(lS − lT)} + (μS − μT)² e^{−2 lT})/2 − ½, summed over dims, mean over rows.
-    const varRatio = g.exp(g.mul(g.sub(logStdS, logStdT), g.scalar(2)));
-    const invVarT = g.exp(g.mul(logStdT, g.scalar(-2)));
-    const dMu = g.sub(muS, muT);
-    const meanTerm = g.mul(g.mul(dMu, dMu), invVarT);
-    const perDim = g.sub(g.add(g.sub(logStdT, logStdS), g.mul(g.add(varRatio, meanTerm), g.scalar(0.5))), g.scalar(0.5));
-    loss = g.reduceMean(g.reduceSum(perDim, [1], false), [0], false);
-    const invRows = g.div(g.scalar(1), rows);
-    // ∂/∂μS = (μS − μT)/σ_T²; ∂/∂lS = e^{2(lS − lT)} − 1, zero where the clip is active.
-    const gMu = g.mul(g.mul(dMu, invVarT), invRows);
-    const gLog = g.mul(g.mul(g.sub(varRatio, g.scalar(1)), g.insideMask(rawLogStd, LOG_STD_MIN, LOG_STD_MAX)), invRows);
-    dy = g.concat([gMu, gLog], 1);
+    // The KL loss (stochastic teachers, bounded Gaussian heads) still runs on tfjs.
+    throw new Error(`the ORT student step has no ${options.loss as string} loss`);
   }
   const grads = mlpBackward(g, sSpec, student, outs, dy);
   g.output(loss, 'loss', []);
@@ -152,7 +130,7 @@ export class OrtStudentTrainer {
     initial: readonly NamedWeight[],
     options: Partial<OrtStudentOptions> & Pick<OrtStudentOptions, 'loss'>,
   ) {
-    this.options = { teacherStd: 0.1, ...options, adam: { ...ADAM_DEFAULTS, ...options.adam } };
+    this.options = { ...options, adam: { ...ADAM_DEFAULTS, ...options.adam } };
     if (teachers.length !== spec.tasks) throw new Error(`${teachers.length} teachers for a student of ${spec.tasks} tasks`);
     const byName = new Map(initial.map((w) => [w.name, w]));
     this.slots = layerWeightNames(Student.mlpSpecOf(spec).sizes.length - 1).map((name) => {
@@ -162,7 +140,7 @@ export class OrtStudentTrainer {
       return { name, dims: [...w.shape], p: [Float32Array.from(w.data), zeros()], m: [zeros(), zeros()], v: [zeros(), zeros()] };
     });
     this.outputNames = ['loss', ...this.slots.flatMap((s) => Object.values(adamNames(STUDENT + s.name)).slice(2))];
-    this.teacherFeeds = teachers.map((tw) => teacherFeeds(teacher, tw));
+    this.teacherFeeds = teachers.map((tw) => teacherFeeds(teacher, tw, spec.stateDim));
     this.session = OrtSession.create(studentStepGraph(spec, teacher, this.options));
   }
 
@@ -242,19 +220,16 @@ export class OrtStudentTrainer {
   }
 }
 
-const teacherFeeds = (shape: OrtTeacherShape, w: OrtTeacherWeights): Feeds => {
+const teacherFeeds = (shape: OrtTeacherShape, w: OrtTeacherWeights, stateDim: number): Feeds => {
   const feeds: Feeds = {};
   for (const x of w.actor) feeds[TEACHER_ACTOR + x.name] = { data: x.data, dims: x.shape };
   if (shape.critic) {
     if (!w.critic) throw new Error('the Q loss needs every teacher to have critics');
     for (const x of w.critic) feeds[TEACHER_CRITIC + x.name] = { data: x.data, dims: x.shape };
   }
-  if (shape.stateNorm) {
-    if (!w.norm) throw new Error('teacher state normaliser missing');
-    feeds['teacher/mean'] = { data: w.norm.mean, dims: [w.norm.mean.length] };
-    // The float32 1/std, as StateNormalizer.apply multiplies by it.
-    feeds['teacher/invStd'] = { data: w.norm.std.map((x) => 1 / x), dims: [w.norm.std.length] };
-  }
+  // The float32 1/std, as StateNormalizer.apply multiplies by it.
+  feeds['teacher/mean'] = { data: w.norm ? w.norm.mean : new Float32Array(stateDim), dims: [stateDim] };
+  feeds['teacher/invStd'] = { data: w.norm ? w.norm.std.map((x) => 1 / x) : new Float32Array(stateDim).fill(1), dims: [stateDim] };
   return feeds;
 };
 

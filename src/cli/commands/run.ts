@@ -11,7 +11,7 @@ import { intFlag, parseCommandArgs } from '../args.ts';
 import { EXECUTOR_FLAGS, EXECUTOR_USAGE, executorFromFlags } from '../executor-flags.ts';
 import type { CommandIO } from '../io.ts';
 
-const USAGE = `<pipeline | file.ts> [--set key=value]… [--config file.json|yaml] [--seed N] [--out DIR] [--backend auto|tensorflow|wasm|cpu] [--json] [--resume] [--no-typecheck] ${EXECUTOR_USAGE} [--help]`;
+const USAGE = `<pipeline | file.ts> [--set key=value]… [--config file.json|yaml] [--seed N] [--out DIR] [--backend auto|ort|tensorflow|wasm|cpu] [--json] [--resume] [--no-typecheck] ${EXECUTOR_USAGE} [--help]`;
 
 export const runCommand = async (argv: readonly string[], io: CommandIO): Promise<E.Either<DistilleryError, number>> => {
   const args = parseCommandArgs(

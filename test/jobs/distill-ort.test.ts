@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import * as E from 'fp-ts/lib/Either.js';
+import { lastValueFrom } from 'rxjs';
+import { Rng } from '../../src/core/rng.ts';
+import { newDatasetMetadata } from '../../src/data/index.ts';
+import { makeBehaviorPolicy, makeEnv } from '../../src/envs/index.ts';
+import { persist, rollouts } from '../../src/operators/index.ts';
+import { distillJob } from '../../src/jobs/distill.ts';
+import { trainTeacherJob } from '../../src/jobs/train-teacher.ts';
+import { loadStudentNet } from '../../src/nn/student-activations.ts';
+
+/**
+ * The distill job on the ORT engine against the same job on tfjs (cpu): same seed, teachers
+ * (PBRL, and TD3+BC with its state normaliser) and batches → the job says which engine ran, the
+ * final losses agree, and the saved students (one checkpoint format) load and agree.
+ */
+
+const dir = mkdtempSync(join(tmpdir(), 'distillery-distill-ort-'));
+const quiet = { report: () => {} };
+
+const dataset = async (task: string): Promise<string> => {
+  const env = makeEnv('pointmass/maze', { task }, 1);
+  const policy = makeBehaviorPolicy('pointmass/maze', 'expert', {});
+  assert.ok(E.isRight(env) && E.isRight(policy));
+  const path = join(dir, `${task}.arrow`);
+  const metadata = newDatasetMetadata({
+    envId: 'pointmass/maze',
+    envConfig: {},
+    tasks: [task],
+    behaviorPolicy: policy.right.name,
+    seed: 1,
+    observationSpace: env.right.observationSpace,
+    actionSpace: env.right.actionSpace,
+    pipeline: 'test',
+  });
+  await lastValueFrom(rollouts(env.right, policy.right, { episodes: 2, rng: Rng.fromSeed(2) }).pipe(persist(path, metadata)));
+  return path;
+};
+
+test('distill job: --backend ort runs the student on ORT and matches the tfjs run (MSE and Q)', async () => {
+  const paths = { left: await dataset('left'), right: await dataset('right') };
+  const teachers: Record<string, string> = {};
+  for (const [task, algo] of [['left', 'pbrl'], ['right', 'td3bc']] as const) {
+    const out = await trainTeacherJob(
+      { task, datasets: [paths[task]], algo, hyper: { hidden: [8], batchSize: 16, ensembleSize: 2 } as never, steps: 6, seed: 4, backend: 'cpu', checkpointDir: join(dir, `teacher-${task}`), metricsEvery: 2 },
+      quiet,
+    );
+    teachers[task] = out.checkpointDir;
+  }
+  for (const loss of ['mse', 'q'] as const) {
+    const run = (backend: 'ort' | 'cpu') =>
+      distillJob(
+        {
+          tasks: (['left', 'right'] as const).map((task) => ({ task, teacherDir: teachers[task], datasets: [paths[task]] })),
+          loss,
+          student: { hidden: [16], encoding: 'onehot' },
+          steps: 5,
+          batchSize: 12,
+          lr: 1e-3,
+          seed: 5,
+          backend,
+          checkpointDir: join(dir, `student-${loss}-${backend}`),
+          metricsEvery: 1,
+        },
+        quiet,
+      );
+    const viaTfjs = await run('cpu');
+    const viaOrt = await run('ort');
+    assert.equal(viaOrt.backend, 'ort');
+    assert.equal(viaTfjs.backend, 'cpu');
+    for (const task of ['left', 'right']) {
+      const [a, b] = [viaOrt.finalLoss[task], viaTfjs.finalLoss[task]];
+      assert.ok(Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(b)), `${loss} ${task}: ORT ${a} vs tfjs ${b}`);
+    }
+    const [ortNet, tfNet] = [await loadStudentNet(viaOrt.checkpointDir)(), await loadStudentNet(viaTfjs.checkpointDir)()];
+    assert.ok(E.isRight(ortNet) && E.isRight(tfNet));
+    const x = Float32Array.from({ length: 3 * ortNet.right.net.inputSize }, (_, i) => Math.sin(i));
+    const [ya, yb] = [ortNet.right.net.hiddenActivations(x, 3), tfNet.right.net.hiddenActivations(x, 3)];
+    for (let l = 0; l < ya.length; l++) for (let i = 0; i < ya[l].length; i++) assert.ok(Math.abs(ya[l][i] - yb[l][i]) < 1e-5, `${loss}: saved students differ`);
+  }
+});
