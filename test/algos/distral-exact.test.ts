@@ -76,7 +76,13 @@ test('config: α, β from the KL and entropy coefficients; variant defaults; ref
     return r.left.message;
   };
   assert.match(msg({ variant: 'multitask', alpha: 0.5 }), /params\.distral\.alpha: .*no KL term/);
-  assert.match(msg({ variant: 'kl-1col', alpha: 0 }), /params\.distral\.alpha/);
+  assert.match(msg({ variant: 'kl-2col', alpha: 0 }), /params\.distral\.alpha: .*removes the shared column/);
+  assert.match(msg({ variant: 'kl-2col', pi0PreviousAction: true }), /pi0PreviousAction: only the 1col KL variants/);
+  assert.match(msg({ variant: 'independent', pi0PreviousAction: true }), /pi0PreviousAction/);
+  // α = 0 in 1col: independent learners beside a π0 that does not act
+  assert.equal(right(decodeDistralConfig({ variant: 'kl-1col', alpha: 0 })).alpha, 0);
+  const ind = right(decodeDistralConfig({ variant: 'independent' }));
+  assert.deepEqual([ind.alpha, ind.sharedPolicy, ind.distill, ind.twoColumn], [0, false, false, false]);
   assert.match(msg({ variant: 'kl-3col' }), /variant: expected one of/);
   assert.match(msg({ beta: -1 }), /beta: expected a positive number/);
   assert.match(msg({ lrq: 0.1 }), /unknown parameter 'lrq'/);

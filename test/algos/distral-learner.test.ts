@@ -206,3 +206,36 @@ test('episodes longer than the cap are truncated and bootstrapped, not terminate
   assert.equal(stats.totalSteps, 200);
   assert.ok(Math.abs(l.value(0, 0) - 2) < 1e-6, `V = ${l.value(0, 0)}`);
 });
+
+test('π0 with the previous action: its own row per (state, previous action); the TD target reads the next state after the action taken', () => {
+  // 2 states, 2 actions, 1 task; α = 0.5, β = 2, γ = 0.9.
+  const config = right(decodeDistralConfig({ variant: 'klent-1col', beta: 2, gamma: 0.9, lrQ: 1, lrPi0: 0.5, pi0PreviousAction: true }));
+  const l = right(DistralLearner.create(2, 2, 1, config));
+  assert.equal(l.h0.length, 2 * 3 * 2);
+  // Rows: s·(A + 1) + prev + 1. Make π0(·|s'=1, prev=0) = softmax([0, ln 3]) = [1/4, 3/4]; every other row stays uniform.
+  l.h0[(1 * 3 + 1) * 2 + 1] = Math.log(3);
+  assert.deepEqual(Array.from(l.pi0(1, undefined, 0)).map((x) => +x.toFixed(12)), [0.25, 0.75]);
+  assert.deepEqual(Array.from(l.pi0(1, undefined, -1)), [0.5, 0.5]);
+  // update(s=0, a=0, r=1, s'=1, prev=−1): Q = 0 everywhere, so
+  //   V(s'=1 after a=0) = (1/β) log Σ_b π0(b|1,0)^α = ½ log(√¼ + √¾)
+  //   δ = r + (α/β) log π0(0|0,none) + γ V − Q̃(0,0), and Q̃ = Q + (α/β) log π0 cancels the prior: 1 + 0.9·V
+  // (with π0(·|1, none) = uniform instead, V would be ½ log √2 and δ 1.156).
+  const v = 0.5 * Math.log(Math.sqrt(0.25) + Math.sqrt(0.75));
+  const delta = l.update(0, 0, 0, 1, 1, false, 1, -1);
+  assert.ok(Math.abs(delta - (1 + 0.9 * v)) < 1e-12, `${delta}`);
+  // The distillation step moved only row (s=0, prev=none): h0 += 0.5·(e_0 − [½, ½]).
+  assert.deepEqual(Array.from(l.h0.subarray(0, 2)), [0.25, -0.25]);
+  assert.deepEqual(Array.from(l.h0.subarray(2, 6)), [0, 0, 0, 0]);
+});
+
+test('independent: per-task soft-Q tables, α = 0, π0 untouched', () => {
+  const mdp = bandit([
+    [1, 0],
+    [0, 1],
+  ]);
+  const l = learner(mdp, { variant: 'independent', beta: 5, gamma: 0.9 });
+  l.update(0, 0, 0, 1, 0, true);
+  l.update(1, 0, 1, 1, 0, true);
+  assert.deepEqual(Array.from(l.h0), [0, 0]);
+  assert.ok(l.policy(0, 0)[0] > 0.5 && l.policy(1, 0)[1] > 0.5, 'each task learns its own action');
+});

@@ -11,8 +11,10 @@ import { distilleryError, type DistilleryError } from '../../core/errors.ts';
  *   so every task's TD error also moves h0 (see learner.ts for the derivation).
  * - `2col-nokl`: the two-column architecture trained by its tasks only (no KL, no distillation).
  * - `multitask`: one shared policy for every task (no task identity, no KL).
+ * - `independent`: the single-task baseline, one soft-Q learner per task (α = 0, no π0): the
+ *   same tables and budget as Distral 1col without anything shared.
  */
-export const DISTRAL_VARIANTS = ['kl-1col', 'kl-2col', 'klent-1col', 'klent-2col', 'multitask', '2col-nokl'] as const;
+export const DISTRAL_VARIANTS = ['kl-1col', 'kl-2col', 'klent-1col', 'klent-2col', 'multitask', '2col-nokl', 'independent'] as const;
 export type DistralVariant = (typeof DISTRAL_VARIANTS)[number];
 
 /** α of each variant in the paper: KL only (c_Ent = 0) gives α = 1, KL+ent uses α = 0.5, no KL gives α = 0. */
@@ -23,7 +25,11 @@ export const VARIANT_ALPHA: Readonly<Record<DistralVariant, number>> = {
   'klent-2col': 0.5,
   multitask: 0,
   '2col-nokl': 0,
+  independent: 0,
 };
+
+/** Variants without a KL term (α is 0 and π0 is not distilled). */
+export const NO_KL_VARIANTS: readonly DistralVariant[] = ['multitask', '2col-nokl', 'independent'];
 
 /** α = c_KL/(c_KL + c_Ent), β = 1/(c_KL + c_Ent). */
 export const alphaBetaFromCoefficients = (cKL: number, cEnt: number): { alpha: number; beta: number } => ({
@@ -63,6 +69,12 @@ export const DistralParamsCodec = t.type({
    * (Σ_t γ^t log π0(a_t|s_t)); false weighs every visit equally, as most implementations do.
    */
   discountedLikelihood: withDefault(t.boolean, true),
+  /**
+   * π0(a | s, previous action) instead of π0(a | s) (the paper's Fig. 3 right: a prior that can
+   * learn to keep going in the corridor). 1col variants only: there the task tables stay Q_i(s, a),
+   * since the next state's previous action is the action just taken.
+   */
+  pi0PreviousAction: withDefault(t.boolean, false),
 });
 export type DistralParams = t.TypeOf<typeof DistralParamsCodec>;
 
@@ -85,16 +97,22 @@ export interface DistralConfig {
   readonly columnWeight: number;
   /** h0 is fit to the tasks' state-actions by maximum likelihood. */
   readonly distill: boolean;
+  /** π0 conditions on the previous action too (h0 has a row per state and previous action, "none" included). */
+  readonly pi0PreviousAction: boolean;
 }
 
 export const resolveDistralConfig = (p: DistralParams, what = 'distral'): E.Either<DistilleryError, DistralConfig> => {
-  const noKl = p.variant === 'multitask' || p.variant === '2col-nokl';
+  const noKl = NO_KL_VARIANTS.includes(p.variant);
+  const twoColumn = p.variant === 'kl-2col' || p.variant === 'klent-2col' || p.variant === '2col-nokl';
   if (noKl && p.alpha !== null && p.alpha !== 0)
     return E.left(distilleryError('invalid-input', `${what}.alpha: the '${p.variant}' variant has no KL term; leave alpha unset or 0, got ${p.alpha}`));
-  if (!noKl && p.alpha === 0)
-    return E.left(distilleryError('invalid-input', `${what}.alpha: the '${p.variant}' variant needs α in (0, 1] (α = 0 removes the KL term), got 0`));
+  // α = 0 in a 1col variant is a legitimate ablation (π0 is fit but does not act: independent
+  // learners); in 2col it would drop h0 from the task policies, which 2col-nokl covers.
+  if (!noKl && twoColumn && p.alpha === 0)
+    return E.left(distilleryError('invalid-input', `${what}.alpha: the '${p.variant}' variant needs α in (0, 1] (α = 0 removes the shared column; use 2col-nokl or independent), got 0`));
+  if (p.pi0PreviousAction && (twoColumn || noKl))
+    return E.left(distilleryError('invalid-input', `${what}.pi0PreviousAction: only the 1col KL variants (kl-1col, klent-1col) have a π0 that acts on its own, got '${p.variant}'`));
   const alpha = p.alpha ?? VARIANT_ALPHA[p.variant];
-  const twoColumn = p.variant === 'kl-2col' || p.variant === 'klent-2col' || p.variant === '2col-nokl';
   return E.right({
     variant: p.variant,
     alpha,
@@ -108,6 +126,7 @@ export const resolveDistralConfig = (p: DistralParams, what = 'distral'): E.Eith
     twoColumn,
     columnWeight: p.variant === '2col-nokl' ? 1 : twoColumn ? alpha : 0,
     distill: !noKl,
+    pi0PreviousAction: p.pi0PreviousAction,
   });
 };
 

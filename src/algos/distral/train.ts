@@ -64,11 +64,13 @@ function* episodes(learner: DistralLearner, envs: readonly TaskEnv[], rng: Rng, 
       let s = check(i, stateOf(env.reset(envRngs[i].seed())));
       let discount = 1;
       let t = 0;
+      let prev = -1;
       for (;;) {
-        const a = learner.act(i, s, actRngs[i]);
+        const a = learner.act(i, s, actRngs[i], prev);
         const r = env.step(a);
         const sNext = check(i, stateOf(r.observation));
-        learner.update(i, s, a, r.reward, sNext, r.terminated, discountedLikelihood ? discount : 1);
+        learner.update(i, s, a, r.reward, sNext, r.terminated, discountedLikelihood ? discount : 1, prev);
+        prev = a;
         returns[i] += r.reward;
         discountedReturns[i] += discount * r.reward;
         discount *= gamma;
