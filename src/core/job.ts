@@ -6,7 +6,8 @@
  */
 export type JobEvent =
   | { readonly kind: 'progress'; readonly done: number; readonly total: number }
-  | { readonly kind: 'metric'; readonly name: string; readonly step: number; readonly value: number }
+  /** `name` is `<stage>/<quantity>`; what it is about (the task…) goes in `tags`, not in the name. */
+  | { readonly kind: 'metric'; readonly name: string; readonly step: number; readonly value: number; readonly tags?: Readonly<Record<string, string>> }
   | { readonly kind: 'log'; readonly message: string };
 
 export interface JobContext {

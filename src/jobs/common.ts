@@ -54,8 +54,17 @@ export interface TrainingLoopOptions {
   readonly ctx: JobContext;
   /** Names the job in a failure message (e.g. `teacher left`). */
   readonly what: string;
-  /** One training step; returns its metrics by full name (`teacher/criticLoss`). */
-  readonly update: (step: number) => Record<string, number>;
+  /**
+   * One training step; returns its metrics by full name (`teacher/criticLoss`), or as a list when
+   * they need tags (`{ name: 'student/loss', value, tags: { task } }`: one name, a task tag).
+   */
+  readonly update: (step: number) => Record<string, number> | readonly StepMetric[];
+}
+
+export interface StepMetric {
+  readonly name: string;
+  readonly value: number;
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -69,9 +78,10 @@ export const trainingLoop = async (o: TrainingLoopOptions): Promise<void> => {
   for (let step = 1; step <= o.steps; step++) {
     const metrics = o.update(step);
     const record = step % o.metricsEvery === 0 || step === o.steps;
-    for (const [name, value] of Object.entries(metrics)) {
-      if (!Number.isFinite(value)) throw new DistilleryFailure(distilleryError('numeric', `${o.what}: ${name} became ${value} at step ${step}`));
-      if (record) o.ctx.report({ kind: 'metric', name, step, value });
+    const list: readonly StepMetric[] = Array.isArray(metrics) ? metrics : Object.entries(metrics).map(([name, value]) => ({ name, value }));
+    for (const { name, value, tags } of list) {
+      if (!Number.isFinite(value)) throw new DistilleryFailure(distilleryError('numeric', `${o.what}: ${name}${tags?.task ? ` (${tags.task})` : ''} became ${value} at step ${step}`));
+      if (record) o.ctx.report({ kind: 'metric', name, step, value, ...(tags ? { tags } : {}) });
     }
     if (step % every === 0 || step === o.steps) o.ctx.report({ kind: 'progress', done: step, total: o.steps });
     await tick();

@@ -54,7 +54,7 @@ export const otDistralJob = async (input: OtDistralInput, ctx: JobContext): Prom
   let nextProgress = every;
   for (const round of gen.right) {
     log.push(round.totalSteps, round.returns);
-    ctx.report({ kind: 'metric', name: 'return/mean', step: round.totalSteps, value: round.returns.reduce((s, x) => s + x, 0) / m });
+    ctx.report({ kind: 'metric', name: 'distral/meanReturn', step: round.totalSteps, value: round.returns.reduce((s, x) => s + x, 0) / m });
     if (round.totalSteps >= nextProgress || round.totalSteps >= budget) {
       ctx.report({ kind: 'progress', done: Math.min(round.totalSteps, budget), total: budget });
       nextProgress = round.totalSteps + every;

@@ -18,7 +18,7 @@ import { MtDqn, epsilonAt, type MtDqnBatch, type MtDqnHyper, MT_DQN_DEFAULTS } f
 import { ReplayBuffer } from '../algos/replay-buffer.ts';
 import { getEnv, makeEnv, prepareEnv, type Env } from '../envs/index.ts';
 import type { BackendPreference, NamedWeight } from '../nn/index.ts';
-import { trainingLoop, useBackend } from './common.ts';
+import { trainingLoop, useBackend, type StepMetric } from './common.ts';
 
 export interface TrainMtDqnInput {
   /** The tasks, in network order: an env id and its task (and config). */
@@ -113,7 +113,7 @@ export const trainMtDqnJob = async (input: TrainMtDqnInput, ctx: JobContext): Pr
   const evalAll = (step: number): void => {
     const returns = evalEnvs.map((env, i) => evaluate(dqn, i, env, input.evalEpisodes));
     curve.push({ step, returns });
-    returns.forEach((value, i) => ctx.report({ kind: 'metric', name: `return/${nameOf(input.tasks[i])}`, step, value }));
+    returns.forEach((value, i) => ctx.report({ kind: 'metric', name: 'dqn/return', step, value, tags: { task: nameOf(input.tasks[i]) } }));
   };
   const started = Date.now();
   let sharedWeights: NamedWeight[] = [];
@@ -143,13 +143,13 @@ export const trainMtDqnJob = async (input: TrainMtDqnInput, ctx: JobContext): Pr
             states[i] = next;
           }
         });
-        const metrics: Record<string, number> = {};
+        const metrics: StepMetric[] = [];
         if (buffers.every((b) => b.size >= hyper.learningStarts)) {
           const batches: MtDqnBatch[] = buffers.map((b, i) => {
             const s = b.sample(hyper.batchSize, sample);
             return { task: i, observations: s.observation, actions: s.action, rewards: s.reward, nextObservations: s.nextObservation, terminated: s.done };
           });
-          dqn.update(batches).forEach((l, i) => (metrics[`loss/${nameOf(input.tasks[i])}`] = l));
+          dqn.update(batches).forEach((l, i) => metrics.push({ name: 'dqn/loss', value: l, tags: { task: nameOf(input.tasks[i]) } }));
         }
         if (step % input.evalEvery === 0 || step === input.steps) evalAll(step);
         return metrics;

@@ -13,7 +13,7 @@ import { NaiveMtLearner, NaiveMtPbrl } from '../algos/naive-mt/index.ts';
 import type { PbrlHyper } from '../algos/pbrl/index.ts';
 import { ReplayBuffer } from '../algos/replay-buffer.ts';
 import { saveCheckpoint, saveNetwork, type BackendPreference, type TaskEncoding } from '../nn/index.ts';
-import { readAllBatches, trainingLoop, useBackend } from './common.ts';
+import { readAllBatches, trainingLoop, useBackend, type StepMetric } from './common.ts';
 
 export interface TrainNaiveMtInput {
   /** Tasks in model order: the actor's task index i is the position here. */
@@ -80,11 +80,11 @@ export const trainNaiveMtJob = async (input: TrainNaiveMtInput, ctx: JobContext)
       ctx,
       what: 'naive multi-task PBRL',
       update: () => {
-        const metrics: Record<string, number> = {};
+        const metrics: StepMetric[] = [];
         for (let k = 0; k < input.tasks.length; k++) {
           const m = learner.update(updates);
           const task = input.tasks[m.task].task;
-          for (const [name, value] of Object.entries(m)) if (name !== 'task') metrics[`naive-mt/${task}/${name}`] = value;
+          for (const [name, value] of Object.entries(m)) if (name !== 'task') metrics.push({ name: `naive-mt/${name}`, value, tags: { task } });
           final[task] = { ...final[task], ...m };
         }
         return metrics;

@@ -195,7 +195,7 @@ export const trainOtSacJob = async (input: TrainOtSacInput, ctx: JobContext): Pr
         } else learner.buffer.addBatch(trajectory, trajectory.reward);
         total += t;
         returns[i] = ret;
-        ctx.report({ kind: 'metric', name: `return/${tasks[i]}`, step: total, value: ret });
+        ctx.report({ kind: 'metric', name: 'sac/return', step: total, value: ret, tags: { task: tasks[i] } });
         if (learner.ready) {
           pending[i] += t;
           for (; pending[i] >= input.updateEvery; pending[i] -= input.updateEvery) {
@@ -207,7 +207,7 @@ export const trainOtSacJob = async (input: TrainOtSacInput, ctx: JobContext): Pr
         await tick();
       }
       log.push(total, returns);
-      ctx.report({ kind: 'metric', name: 'return/mean', step: total, value: returns.reduce((s, x) => s + x, 0) / m });
+      ctx.report({ kind: 'metric', name: 'sac/meanReturn', step: total, value: returns.reduce((s, x) => s + x, 0) / m });
       if (total >= nextProgress || total >= budget) {
         ctx.report({ kind: 'progress', done: Math.min(total, budget), total: budget });
         nextProgress = total + every;

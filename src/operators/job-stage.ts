@@ -23,7 +23,7 @@ export const reportJob =
         if (m.type === 'done') return true;
         const e = m.event;
         if (e.kind === 'progress') ctx.emit(progress(display.id, display.label, e.done, e.total, 'steps'));
-        else if (e.kind === 'metric') ctx.emit(metric(e.name, e.step, e.value, { ...(display.tags ?? {}) }));
+        else if (e.kind === 'metric') ctx.emit(metric(e.name, e.step, e.value, { ...(display.tags ?? {}), ...(e.tags ?? {}) }));
         else ctx.emit(log(`${display.label}: ${e.message}`, 'warn'));
         return false;
       }),

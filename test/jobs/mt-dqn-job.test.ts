@@ -29,7 +29,7 @@ test('MT-DQN job: one env step per task per iteration, updates once every buffer
     assert.ok(c.returns[0] >= 1 && c.returns[0] <= 500, `cartpole return ${c.returns[0]}`);
     assert.ok(c.returns[1] >= -40 && c.returns[1] <= 0, `acrobot return ${c.returns[1]}`);
   }
-  const losses = events.filter((e) => e.kind === 'metric' && e.name.startsWith('loss/'));
+  const losses = events.filter((e) => e.kind === 'metric' && e.name === 'dqn/loss' && e.tags?.task !== undefined);
   // Updates start at iteration 20; metrics every 30 iterations and at the last: 30, 60, 90, 120 for both tasks.
   assert.equal(losses.length, 8);
   const again = await trainMtDqnJob(input, { report: () => {} });

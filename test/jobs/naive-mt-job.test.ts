@@ -66,8 +66,8 @@ test('naive multi-task job: one student-style actor checkpoint (evaluable per ta
   assert.equal(out.actorDir, join(dir, 'run1', 'actor'));
   // Six steps = six updates per task; policyDelay 2 → the actor moved on three of each task's.
   for (const task of ['a', 'b']) {
-    const names = new Set(events.filter((e) => e.kind === 'metric' && e.name.startsWith(`naive-mt/${task}/`)).map((e) => (e as { name: string }).name));
-    for (const m of ['criticLoss', 'oodLoss', 'q', 'actorLoss', 'betaOod']) assert.ok(names.has(`naive-mt/${task}/${m}`), `${task} ${m}`);
+    const names = new Set(events.filter((e) => e.kind === 'metric' && e.tags?.task === task).map((e) => (e as { name: string }).name));
+    for (const m of ['criticLoss', 'oodLoss', 'q', 'actorLoss', 'betaOod']) assert.ok(names.has(`naive-mt/${m}`), `${task} ${m}`);
     assert.ok(Math.abs(out.final[task].betaOod - 3 * 0.99995 ** 5) < 1e-12, 'β_ood follows each task’s own count');
   }
   const progress = events.filter((e) => e.kind === 'progress');

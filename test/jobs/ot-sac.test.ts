@@ -136,7 +136,7 @@ test('the job is deterministic, reports env-only returns and leaks no tensors', 
     const goals = s + 0.01 * dt;
     assert.ok(Math.abs(goals - Math.round(goals)) < 1e-6 && Math.round(goals) >= 0 && Math.round(goals) <= m, `round ${r}: ${s} over ${dt} steps`);
   }
-  const reported = events.filter((e): e is Extract<JobEvent, { kind: 'metric' }> => e.kind === 'metric' && e.name.startsWith('return/') && e.name !== 'return/mean');
+  const reported = events.filter((e): e is Extract<JobEvent, { kind: 'metric' }> => e.kind === 'metric' && e.name === 'sac/return' && e.tags?.task !== undefined);
   assert.deepEqual(
     reported.map((e) => e.value),
     [...a.returns],
