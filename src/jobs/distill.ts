@@ -12,6 +12,9 @@ import { weightsUnder } from '../algos/learner.ts';
 import { Mlp, MlpEnsemble, StateNormalizer, Student, saveNetwork, studentSpec, type BackendPreference, type StudentHead, type TaskEncoding } from '../nn/index.ts';
 import { readAllBatches, trainingLoop, useBackend, type StepMetric } from './common.ts';
 import { actorSpecOf, criticSpecOf, loadPolicyModel, type PolicyModel } from './policy-model.ts';
+import { ortCovers, ortStudentTrainer } from './distill-ort.ts';
+import { tfjsBackendOf, usesOrt } from '../nn/backend.ts';
+import type { OrtDistillLoss } from '../nn/ort-student.ts';
 
 export interface DistillInput {
   /** Tasks in student order: the student's task index i is the position here. */
@@ -22,16 +25,13 @@ export interface DistillInput {
     /** Offline Q-Switch: the teachers T_i1 … T_im of this task; the target is qSwitchTeacher's (teacherDir is then unused). */
     readonly switchTeacherDirs?: readonly string[];
   }[];
+  /**
+   * 'kl' needs stochastic teachers (trained with actorHead 'gaussian'); the student then gets the
+   * same bounded Gaussian head and learns KL(S‖T) between the two real Gaussians, as the thesis.
+   */
   readonly loss: DistillLossKind;
   /** A ranking regularizer across task ids added to the loss (thesis chapter 6). */
   readonly regularizer?: RegularizerOptions;
-  /**
-   * KL loss only: the deterministic teachers (PBRL, TD3+BC: tanh actors) become Gaussians centred
-   * on the pre-tanh action atanh(clip(a_T, −1 + 1e-6, 1 − 1e-6)) with this fixed standard
-   * deviation σ_T (default DEFAULT_TEACHER_STD = 0.1; a choice, the thesis' teachers are not
-   * Gaussian). With loss 'kl' the student gets a Gaussian head ([mean | log std], action tanh(mean)).
-   */
-  readonly teacherStd?: number;
   readonly student: { readonly hidden: readonly number[]; readonly encoding: TaskEncoding };
   readonly steps: number;
   /** States per task per step (1024 in the thesis). */
@@ -70,9 +70,11 @@ export const distillJob = async (input: DistillInput, ctx: JobContext): Promise<
   const states: Float32Array[] = [];
   for (const t of input.tasks) states.push(observationsOf(await readAllBatches(t.datasets), t.task));
 
-  const teacherStd = input.teacherStd ?? DEFAULT_TEACHER_STD;
-  if (input.loss === 'kl' && !(teacherStd > 0 && Number.isFinite(teacherStd)))
-    throw new DistilleryFailure(distilleryError('invalid-input', `distill: teacherStd must be a positive number, got ${teacherStd}`));
+  const deterministic = input.tasks.filter((_, i) => modelsPerTask[i].some((m) => m.architecture.actorHead !== 'gaussian')).map((t) => t.task);
+  if (input.loss === 'kl' && deterministic.length > 0)
+    throw new DistilleryFailure(
+      distilleryError('invalid-input', `distill: the KL loss needs stochastic teachers (teacher.actorHead=gaussian); deterministic for: ${deterministic.join(', ')}`),
+    );
   const rng = Rng.fromSeed(input.seed);
   const student = Student.create(
     studentSpec({
@@ -87,9 +89,14 @@ export const distillJob = async (input: DistillInput, ctx: JobContext): Promise<
   );
   const loaded = modelsPerTask.map((group) => group.map(teacherOf));
   const teachers = loaded
-    .map((group) => (group.length === 1 ? group[0].teacher : qSwitchTeacher(group.map((t) => t.teacher))))
-    .map((t) => (input.loss === 'kl' ? gaussianAroundTeacher(t, teacherStd) : t));
+    .map((group) => (group.length === 1 ? group[0].teacher : qSwitchTeacher(group.map((t) => t.teacher))));
   const distiller = new Distiller(student, teachers, { loss: input.loss, adam: { lr: input.lr }, ...(input.regularizer ? { regularizer: input.regularizer } : {}) });
+  // The ORT engine runs the student step when it covers this distillation (MSE/Q, one
+  // deterministic teacher per task, no regularizer); the tfjs Distiller stays the reference.
+  const ort =
+    usesOrt(backend) && ortCovers(input.loss, modelsPerTask, input.regularizer !== undefined)
+      ? ortStudentTrainer(student.spec, models, student.mlp.weights(), { loss: input.loss as OrtDistillLoss, adam: { lr: input.lr } })
+      : undefined;
   const sampler = rng.split('states');
   const batch = new Float32Array(input.batchSize * obsDim);
   const started = Date.now();
@@ -107,22 +114,24 @@ export const distillJob = async (input: DistillInput, ctx: JobContext): Promise<
         for (let k = 0; k < input.tasks.length; k++) {
           const task = distiller.nextTask();
           fillRows(batch, states[task], obsDim, input.batchSize, sampler);
-          const loss = distiller.step(task, batch);
+          const loss = ort ? ort.step(task, batch) : distiller.step(task, batch);
           finalLoss[input.tasks[task].task] = loss;
           losses.push({ name: 'student/loss', value: loss, tags: { task: input.tasks[task].task } });
         }
         return losses;
       },
     });
+    if (ort) student.mlp.setWeights(ort.weights());
     const saved = await saveNetwork(input.checkpointDir, student)();
     if (E.isLeft(saved)) throw new DistilleryFailure(saved.left);
   } finally {
+    ort?.dispose();
     distiller.dispose();
     student.mlp.dispose();
     for (const t of loaded.flat()) t.dispose();
   }
   if (tf.memory().numTensors > before) ctx.report({ kind: 'log', message: `distill: ${tf.memory().numTensors - before} tensors left behind` });
-  return { checkpointDir: input.checkpointDir, finalLoss, backend, seconds: (Date.now() - started) / 1000 };
+  return { checkpointDir: input.checkpointDir, finalLoss, backend: ort ? 'ort' : tfjsBackendOf(backend), seconds: (Date.now() - started) / 1000 };
 };
 
 const fillRows = (out: Float32Array, pool: Float32Array, dim: number, rows: number, rng: Rng): void => {
@@ -145,48 +154,27 @@ const observationsOf = (batches: readonly { observation: Float32Array; size: num
   return out;
 };
 
-/** σ_T of the Gaussian put around a deterministic teacher for the KL loss. */
-export const DEFAULT_TEACHER_STD = 0.1;
-
 /** The student head a loss trains: KL compares Gaussians, MSE and Q compare actions. */
 export const studentHeadFor = (loss: DistillLossKind): StudentHead => (loss === 'kl' ? 'gaussian' : 'deterministic');
-
-/**
- * A deterministic tanh teacher seen as the Gaussian N(atanh(clip(a_T, −1 + 1e-6, 1 − 1e-6)), σ_T²)
- * in pre-tanh space, so the closed-form KL applies to it and to a Gaussian student whose action
- * is tanh(mean). The clip keeps saturated actions finite (atanh(1 − 1e-6) ≈ 7.25). A teacher that
- * is already Gaussian keeps its own distribution.
- */
-export const gaussianAroundTeacher = (teacher: Teacher, std: number): Teacher => {
-  if (teacher.gaussian) return teacher;
-  const logStd = Math.log(std);
-  return {
-    ...teacher,
-    gaussian: (states) =>
-      tf.tidy(() => {
-        const a = teacher.act(states);
-        return { mean: tf.atanh(tf.clipByValue(a, -1 + 1e-6, 1 - 1e-6)) as tf.Tensor2D, logStd: tf.fill(a.shape, logStd) as tf.Tensor2D };
-      }),
-  };
-};
 
 /** A frozen tfjs teacher from a saved policy model (state normalization applied when stored). */
 export const teacherOf = (model: PolicyModel): { teacher: Teacher; dispose(): void } => {
   const a = model.architecture;
   const actor = Mlp.fromWeights(actorSpecOf(a), weightsUnder('actor', model.weights));
   const critics = a.critics > 0 ? MlpEnsemble.fromWeights(criticSpecOf(a), a.critics, weightsUnder('critic', model.weights)) : undefined;
-  const base = networkTeacher(actor, critics ? { critics } : {});
+  const base = networkTeacher(actor, { ...(critics ? { critics } : {}), gaussianActor: a.actorHead === 'gaussian' });
   const dispose = (): void => {
     actor.dispose();
     critics?.dispose();
   };
   const norm = a.stateNorm ? StateNormalizer.fromWeights(model.weights) : undefined;
   if (!norm) return { teacher: base, dispose };
-  const q = base.q;
+  const { q, gaussian } = base;
   return {
     teacher: {
       act: (s) => tf.tidy(() => base.act(norm.apply(s))),
       ...(q ? { q: (s: tf.Tensor2D, act: tf.Tensor2D) => q(norm.apply(s), act) } : {}),
+      ...(gaussian ? { gaussian: (s: tf.Tensor2D) => gaussian(norm.apply(s)) } : {}),
     },
     dispose: () => {
       dispose();
