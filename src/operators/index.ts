@@ -9,6 +9,7 @@ export * from './mix.ts';
 export * from './summarize.ts';
 export * from './run-job.ts';
 export * from './job-stage.ts';
+export * from './job-chain.ts';
 export * from './slurm-executor.ts';
 export * from './with-env.ts';
 export * from './collect-dataset.ts';

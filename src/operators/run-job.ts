@@ -21,7 +21,22 @@ export interface RemoteJobOptions {
 export interface RemoteExecutor {
   readonly kind: string;
   readonly run: <I, O>(job: JobRef<I, O>, input: I, options?: RemoteJobOptions) => Observable<JobMessage<O>>;
+  /**
+   * Runs `first`, then `then`, handing both to the cluster at once: `then` waits there until
+   * `first` has succeeded (SLURM: `--dependency=afterok`), not in this process. `then`'s input
+   * cannot depend on `first`'s output, only on files `first` writes where its input says.
+   * Messages are tagged with the job they come from (0: first, 1: then).
+   */
+  readonly runAfter?: <I1, O1, I2, O2>(first: RemoteJob<I1, O1>, then: RemoteJob<I2, O2>) => Observable<ChainMessage<O1, O2>>;
 }
+
+/** A job for `runAfter`: its module, input and label. */
+export interface RemoteJob<I, O> extends RemoteJobOptions {
+  readonly job: JobRef<I, O>;
+  readonly input: I;
+}
+
+export type ChainMessage<O1, O2> = { readonly job: 0; readonly message: JobMessage<O1> } | { readonly job: 1; readonly message: JobMessage<O2> };
 
 /** Where a job runs: a worker thread (default), this thread (tests, debugging), or an executor. */
 export type JobExecutor = 'worker' | 'main' | RemoteExecutor;

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import { Observable } from 'rxjs';
+import { Observable, defer, map, merge } from 'rxjs';
 import { trackCleanup } from '../core/cleanup.ts';
 import { DistilleryFailure, distilleryError, type DistilleryError, type ErrorCode } from '../core/errors.ts';
 import type { JobEvent, JobRef } from '../core/job.ts';
@@ -85,7 +85,21 @@ export const slurmExecutor = (options: SlurmOptions): SlurmExecutor => {
     state: statePoller((o.pollMs ?? 500) * 0.8),
     cancel: canceller(),
   };
-  return { kind: 'slurm', options: o, run: (job, input, about) => runOnSlurm(job, input, cluster, about) };
+  return {
+    kind: 'slurm',
+    options: o,
+    run: (job, input, about) => runOnSlurm(job, input, cluster, about),
+    runAfter: (first, then) =>
+      defer(() => {
+        let submitted!: (ids: readonly string[]) => void;
+        const after = new Promise<readonly string[]>((r) => (submitted = r));
+        const label = (j: RemoteJobOptions) => (j.label === undefined ? {} : { label: j.label });
+        // (first finished before, by an earlier driver: then waits for nothing)
+        const a = runOnSlurm(first.job, first.input, cluster, label(first), { submitted: (id) => submitted(id === undefined ? [] : [id]) });
+        const b = runOnSlurm(then.job, then.input, cluster, label(then), { after });
+        return merge(a.pipe(map((message) => ({ job: 0 as const, message }))), b.pipe(map((message) => ({ job: 1 as const, message }))));
+      }),
+  };
 };
 
 /** What the jobs of one executor share: the submission queue, the state poller, the canceller. */
@@ -133,7 +147,15 @@ const canceller = () => {
   };
 };
 
-const runOnSlurm = <I, O>(ref: JobRef<I, O>, input: I, cluster: Cluster, about: RemoteJobOptions = {}): Observable<JobMessage<O>> =>
+/** How a job of a chain (`runAfter`) is tied to the others. */
+interface Chained {
+  /** Told the job's SLURM id once it is on the cluster (undefined: it had already finished, or never went out). */
+  readonly submitted?: (id: string | undefined) => void;
+  /** The ids the job must wait for (afterok). */
+  readonly after?: Promise<readonly string[]>;
+}
+
+const runOnSlurm = <I, O>(ref: JobRef<I, O>, input: I, cluster: Cluster, about: RemoteJobOptions = {}, chain: Chained = {}): Observable<JobMessage<O>> =>
   new Observable<JobMessage<O>>((subscriber) => {
     const { o } = cluster;
     let stopped = false;
@@ -192,6 +214,7 @@ const runOnSlurm = <I, O>(ref: JobRef<I, O>, input: I, cluster: Cluster, about: 
     const watch = async (): Promise<void> => {
       if (earlier?.output) {
         // Finished on the cluster while no driver watched: its output, without running it again.
+        chain.submitted?.(undefined);
         const output = decodeWire(await readFile(join(earlier.dir, 'output.json'), 'utf8')) as O;
         finished = true;
         if (stopped) return;
@@ -200,14 +223,18 @@ const runOnSlurm = <I, O>(ref: JobRef<I, O>, input: I, cluster: Cluster, about: 
         return;
       }
       let at: Submitted | undefined;
-      if (earlier?.id !== undefined && !FINAL.has((await cluster.state(earlier.id)).state)) at = { id: earlier.id, dir: earlier.dir };
+      const before = earlier?.id === undefined ? undefined : await cluster.state(earlier.id);
+      if (earlier?.id !== undefined && before && !FINAL.has(before.state) && !before.gone && before.reason !== 'DependencyNeverSatisfied') at = { id: earlier.id, dir: earlier.dir };
       else {
-        // New, or the earlier job failed or vanished: (again) in a folder of its own, with the jobs arriving now.
-        if (stopped) return;
-        ticket = cluster.enqueue(ref.module, inputText, about.label);
+        // New, or the earlier job failed, vanished or waits for one that failed: (again) in a folder of its own, with the jobs arriving now.
+        if (earlier?.id !== undefined && before?.reason === 'DependencyNeverSatisfied') await slurm('scancel', [earlier.id]).catch(() => undefined);
+        const after = chain.after ? await chain.after : [];
+        if (stopped) return chain.submitted?.(undefined);
+        ticket = cluster.enqueue(ref.module, inputText, about.label, after);
         at = await ticket.submitted;
-        if (at === undefined) return; // withdrawn before it went out
+        if (at === undefined) return chain.submitted?.(undefined); // withdrawn before it went out
       }
+      chain.submitted?.(at.id);
       id = at.id;
       cluster.cancel.watch(at.id);
       try {
@@ -230,7 +257,9 @@ const runOnSlurm = <I, O>(ref: JobRef<I, O>, input: I, cluster: Cluster, about: 
             subscriber.complete();
             return;
           }
-          if (FINAL.has(s.state) || s.gone) {
+          if (FINAL.has(s.state) || s.gone || s.reason === 'DependencyNeverSatisfied') {
+            // (a job whose afterok dependency failed would wait for ever: scancel it)
+            if (!FINAL.has(s.state) && !s.gone) await slurm('scancel', [at.id]).catch(() => undefined);
             finished = true;
             throw await failure(s, at);
           }
@@ -241,6 +270,7 @@ const runOnSlurm = <I, O>(ref: JobRef<I, O>, input: I, cluster: Cluster, about: 
       }
     };
     const watching = watch().catch((e: unknown) => {
+      chain.submitted?.(undefined);
       if (!stopped) subscriber.error(e instanceof DistilleryFailure ? e : new DistilleryFailure(distilleryError('internal', `${said}SLURM job ${id ?? '(not submitted)'}: ${(e as Error).message}`)));
     });
     return () => {

@@ -3,6 +3,7 @@
  * submission queue that sends the jobs of one module that arrive together as one `sbatch --array`.
  *
  *   jobs/<n>/            one job:   input.json job.sh slurm-job-id (812)   events.jsonl output.json stdout stderr
+ *                                  [dependency (afterok:811) when it waits for another job]
  *   jobs/<n>/array.sh    an array:  slurm-job-id (813), runs element i in jobs/<n>/<i>/
  *   jobs/<n>/<i>/        element i: input.json job.sh slurm-job-id (813_i) events.jsonl output.json stdout stderr
  */
@@ -106,6 +107,8 @@ const sbatchOptions = (o: SbatchOptions): string[] => [
 
 interface Waiting {
   readonly module: string;
+  /** SLURM ids this job waits for (`--dependency=afterok:…`); empty: none. */
+  readonly after: readonly string[];
   readonly inputText: string;
   readonly label: string | undefined;
   readonly settle: (s: Submitted | undefined, e?: unknown) => void;
@@ -121,7 +124,7 @@ export interface Ticket {
 /**
  * Collects jobs for `windowMs` after the first one arrives, then submits each module's jobs as
  * one `sbatch --array=0-(k-1)` (k ≤ arrayMax; more make several arrays; one job alone is a plain
- * batch job). Element i reads `<dir>/<i>/input.json`, chosen by `$SLURM_ARRAY_TASK_ID`. Jobs of
+ * batch job); jobs waiting for others (`after`) go with those waiting for the same ones. Element i reads `<dir>/<i>/input.json`, chosen by `$SLURM_ARRAY_TASK_ID`. Jobs of
  * one stage, and of the same stage of every seed, usually reach the queue in the same tick.
  */
 export const submissionQueue = (o: SbatchOptions, arrayMax: number, windowMs: number) => {
@@ -132,14 +135,16 @@ export const submissionQueue = (o: SbatchOptions, arrayMax: number, windowMs: nu
   const writeJob = (dir: string, w: Waiting) => {
     writeFileSync(join(dir, 'input.json'), w.inputText);
     writeFileSync(join(dir, 'job.sh'), jobScript(w.module, o, w.label), { mode: 0o755 });
+    if (w.after.length > 0) writeFileSync(join(dir, 'dependency'), `afterok:${w.after.join(':')}\n`);
   };
 
   const submit = async (group: Waiting[]): Promise<Submitted[]> => {
     const name = `--job-name=distillery-${jobName(group[0].module)}`;
+    const after = group[0].after.length > 0 ? [`--dependency=afterok:${group[0].after.join(':')}`] : [];
     const dir = newDir(jobs);
     if (group.length === 1) {
       writeJob(dir, group[0]);
-      const args = ['--parsable', name, `--chdir=${dir}`, `--output=${join(dir, 'stdout')}`, `--error=${join(dir, 'stderr')}`, ...sbatchOptions(o), join(dir, 'job.sh')];
+      const args = ['--parsable', name, ...after, `--chdir=${dir}`, `--output=${join(dir, 'stdout')}`, `--error=${join(dir, 'stderr')}`, ...sbatchOptions(o), join(dir, 'job.sh')];
       const id = (await slurm('sbatch', args)).trim().split(';')[0];
       writeFileSync(join(dir, 'slurm-job-id'), `${id}\n`);
       return [{ id, dir }];
@@ -156,7 +161,7 @@ export const submissionQueue = (o: SbatchOptions, arrayMax: number, windowMs: nu
       '',
     ].join('\n');
     writeFileSync(join(dir, 'array.sh'), script, { mode: 0o755 });
-    const args = ['--parsable', name, `--array=0-${group.length - 1}`, `--chdir=${dir}`, `--output=${join(dir, '%a', 'stdout')}`, `--error=${join(dir, '%a', 'stderr')}`, ...sbatchOptions(o), join(dir, 'array.sh')];
+    const args = ['--parsable', name, ...after, `--array=0-${group.length - 1}`, `--chdir=${dir}`, `--output=${join(dir, '%a', 'stdout')}`, `--error=${join(dir, '%a', 'stderr')}`, ...sbatchOptions(o), join(dir, 'array.sh')];
     const arrayId = (await slurm('sbatch', args)).trim().split(';')[0];
     writeFileSync(join(dir, 'slurm-job-id'), `${arrayId}\n`);
     return group.map((_, i) => {
@@ -170,8 +175,12 @@ export const submissionQueue = (o: SbatchOptions, arrayMax: number, windowMs: nu
     timer = undefined;
     const now = waiting;
     waiting = [];
+    // One array per module and dependency: sbatch's --dependency holds a whole array.
     const byModule = new Map<string, Waiting[]>();
-    for (const w of now) byModule.set(w.module, [...(byModule.get(w.module) ?? []), w]);
+    for (const w of now) {
+      const key = `${w.module}\n${w.after.join(':')}`;
+      byModule.set(key, [...(byModule.get(key) ?? []), w]);
+    }
     for (const all of byModule.values())
       for (let at = 0; at < all.length; at += arrayMax) {
         const group = all.slice(at, at + arrayMax);
@@ -188,12 +197,12 @@ export const submissionQueue = (o: SbatchOptions, arrayMax: number, windowMs: nu
       }
   };
 
-  return (module: string, inputText: string, label: string | undefined): Ticket => {
+  return (module: string, inputText: string, label: string | undefined, after: readonly string[] = []): Ticket => {
     let settle!: Waiting['settle'];
     const submitted = new Promise<Submitted | undefined>((done, failed) => {
       settle = (s, e) => (e === undefined ? done(s) : failed(e));
     });
-    const w: Waiting = { module, inputText, label, settle };
+    const w: Waiting = { module, after, inputText, label, settle };
     waiting.push(w);
     timer ??= setTimeout(flush, windowMs);
     return {

@@ -6,12 +6,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { from, lastValueFrom, of, take, toArray } from 'rxjs';
 import { cleanupsSettled } from '../../src/core/cleanup.ts';
 import type { PipelineEvent } from '../../src/core/events.ts';
 import { jobRef, moduleUrl } from '../../src/core/job.ts';
+import { jobChain } from '../../src/operators/job-chain.ts';
 import { jobStage } from '../../src/operators/job-stage.ts';
 import { runJob } from '../../src/operators/run-job.ts';
 import { slurmExecutor } from '../../src/operators/slurm-executor.ts';
@@ -20,6 +21,7 @@ import { runBuiltin, scratch, TINY_MOP } from '../pipelines/helpers.ts';
 const draw = jobRef<typeof import('../fixtures/draw-job.ts')>(moduleUrl('../fixtures/draw-job', import.meta.url));
 const failing = jobRef<typeof import('../fixtures/failing-job.ts')>(moduleUrl('../fixtures/failing-job', import.meta.url));
 const endless = jobRef<typeof import('../fixtures/endless-job.ts')>(moduleUrl('../fixtures/endless-job', import.meta.url));
+const fileJob = jobRef<typeof import('../fixtures/file-job.ts')>(moduleUrl('../fixtures/file-job', import.meta.url));
 
 const required = ['true', '1'].includes(process.env.CI ?? '') || process.env.DISTILLERY_SLURM === '1';
 
@@ -237,4 +239,63 @@ test('interrupting a stage scancels its array, running and pending elements alik
   running.unsubscribe();
   await cleanupsSettled();
   for (const i of [0, 1, 2]) assert.equal(jobState(`${arrayId}_${i}`), 'CANCELLED', `element ${i}`);
+});
+
+/** first writes `<dir>/<task>.txt` after `ms`; then reads it: its input names the file, not first's output. */
+const writeThenRead = (ctx: Parameters<typeof jobChain>[0], dir: string, ms: number) =>
+  jobChain(ctx, {
+    first: { job: fileJob, input: (task: string) => ({ ms, write: join(dir, `${task}.txt`), text: `made for ${task}` }), display: (task) => ({ id: `w/${task}`, label: `write ${task}` }) },
+    then: { job: fileJob, input: (_task, first) => ({ ms: 0, read: first.write }), display: (task) => ({ id: `r/${task}`, label: `read ${task}` }) },
+    output: (task, _w, r) => ({ task, read: r.read }),
+  });
+
+test('jobChain: the second job starts after the first succeeded and reads its file; a failed first fails the chain and the second never runs (no cluster needed)', async () => {
+  const dir = scratch('chain-local');
+  const events: PipelineEvent[] = [];
+  const out = await lastValueFrom(from(['a', 'b']).pipe(writeThenRead({ emit: (e) => events.push(e), jobThread: 'main' }, dir, 50), toArray()));
+  assert.deepEqual([...out].sort((x, y) => x.task.localeCompare(y.task)), [{ task: 'a', read: 'made for a' }, { task: 'b', read: 'made for b' }]);
+  assert.ok(events.some((e) => e.type === 'progress' && e.id === 'w/a') && events.some((e) => e.type === 'progress' && e.id === 'r/b'));
+  const chain = of('x').pipe(
+    jobChain({ emit: () => undefined, jobThread: 'main' }, {
+      first: { job: failing, input: () => ({}), display: () => ({ id: 'f', label: 'failing' }) },
+      then: { job: fileJob, input: () => ({ ms: 0, write: join(dir, 'never.txt') }), display: () => ({ id: 'n', label: 'never' }) },
+      output: (_v, _f, n) => n,
+    }),
+  );
+  await assert.rejects(lastValueFrom(chain), /the job failed on purpose/);
+  assert.ok(!existsSync(join(dir, 'never.txt')));
+});
+
+test('jobChain on SLURM: the second job is submitted ahead with --dependency=afterok and the cluster starts it; a failed first cancels it', { skip, timeout: 180_000 }, async () => {
+  check();
+  const workDir = scratch('slurm-chain');
+  const files = scratch('slurm-chain-files');
+  const out = await lastValueFrom(from(['a', 'b']).pipe(writeThenRead({ emit: () => undefined, jobThread: slurmExecutor({ workDir, pollMs: 200 }) }, files, 3000), toArray()));
+  assert.deepEqual([...out].sort((x, y) => x.task.localeCompare(y.task)), [{ task: 'a', read: 'made for a' }, { task: 'b', read: 'made for b' }]);
+  // The two writers went out as one array (jobs/0); each reader was submitted before its writer finished.
+  const writers = join(workDir, 'jobs', '0');
+  assert.ok(existsSync(join(writers, 'array.sh')));
+  const readers = readdirSync(join(workDir, 'jobs')).filter((n) => n !== '0');
+  assert.equal(readers.length, 2);
+  for (const n of readers) {
+    const reader = join(workDir, 'jobs', n);
+    const task = (JSON.parse(readFileSync(join(reader, 'input.json'), 'utf8')) as { read: string }).read.endsWith('a.txt') ? 'a' : 'b';
+    const writer = [0, 1].map((i) => join(writers, String(i))).find((d) => readFileSync(join(d, 'input.json'), 'utf8').includes(`${task}.txt`));
+    assert.ok(writer);
+    assert.ok(statSync(join(reader, 'slurm-job-id')).mtimeMs < statSync(join(writer, 'output.json')).mtimeMs, `reader of ${task} submitted before its writer finished`);
+    assert.equal(readFileSync(join(reader, 'dependency'), 'utf8').trim(), `afterok:${readFileSync(join(writer, 'slurm-job-id'), 'utf8').trim()}`);
+  }
+  // A first job that fails: the chain fails with its message; the waiting second job is cancelled.
+  const failWork = scratch('slurm-chain-fail');
+  const chain = of('x').pipe(
+    jobChain({ emit: () => undefined, jobThread: slurmExecutor({ workDir: failWork, pollMs: 200 }) }, {
+      first: { job: failing, input: () => ({}), display: () => ({ id: 'f', label: 'failing x' }) },
+      then: { job: fileJob, input: () => ({ ms: 0, write: join(files, 'never.txt') }), display: () => ({ id: 'n', label: 'never x' }) },
+      output: (_v, _f, n) => n,
+    }),
+  );
+  await assert.rejects(lastValueFrom(chain), /^DistilleryFailure: failing x: job failing-job \(SLURM job \d+, .*\) FAILED .*the job failed on purpose$/);
+  await cleanupsSettled();
+  assert.equal(jobState(readFileSync(join(failWork, 'jobs', '1', 'slurm-job-id'), 'utf8').trim()), 'CANCELLED');
+  assert.ok(!existsSync(join(files, 'never.txt')));
 });
