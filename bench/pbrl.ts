@@ -6,7 +6,7 @@ import { Rng } from '../src/core/rng.ts';
 import { Pbrl } from '../src/algos/pbrl/pbrl.ts';
 import { ReplayBuffer } from '../src/algos/replay-buffer.ts';
 import { selectBackend } from '../src/nn/backend.ts';
-import { findPython, type Benchmark, type BenchResult } from './types.ts';
+import { ONE_THREAD_ENV, findPython, type Benchmark, type BenchResult } from './types.ts';
 
 /**
  * The PBRL teacher's update step as the thesis runs it: obs 24, action 6, actor 24→256→256→6,
@@ -52,7 +52,7 @@ const measureOurs = (steps: number): number => {
 };
 
 const measureTorch = (python: string, steps: number): number | undefined => {
-  const r = spawnSync(python, [path.join(here, 'reference', 'pbrl_torch.py'), String(steps)], { encoding: 'utf8', timeout: 600_000 });
+  const r = spawnSync(python, [path.join(here, 'reference', 'pbrl_torch.py'), String(steps)], { encoding: 'utf8', timeout: 600_000, env: { ...process.env, ...ONE_THREAD_ENV } });
   if (r.status !== 0) return undefined;
   try {
     return (JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { steps_per_s: number }).steps_per_s;

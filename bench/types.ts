@@ -23,6 +23,12 @@ export interface Benchmark {
   run(options: { readonly quick: boolean; readonly log: (line: string) => void }): Promise<BenchResult[]>;
 }
 
+/**
+ * The environment for a truly single-threaded PyTorch reference: Debian's torch runs GEMMs in
+ * OpenBLAS, whose thread pool ignores torch.set_num_threads(1) (docs/facts.md).
+ */
+export const ONE_THREAD_ENV: Readonly<Record<string, string>> = { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+
 /** Finds a python3 that can import `module` (Debian's packages live under /usr/bin/python3). */
 export const findPython = async (module: string): Promise<string | undefined> => {
   const { spawnSync } = await import('node:child_process');

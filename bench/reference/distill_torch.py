@@ -2,8 +2,14 @@
 on an MSE loss to fixed targets, one CPU thread. Prints one JSON line: {"steps_per_s": ...}.
 Usage: distill_torch.py BATCH STEPS"""
 import json
+import os
 import sys
 import time
+
+# Truly one thread: Debian's torch runs GEMMs in OpenBLAS, whose pool ignores
+# torch.set_num_threads(1); the pool size is read when torch is imported, so set it first.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
 
 import torch
 
@@ -36,4 +42,4 @@ for _ in range(steps):
     loss = step()
 loss.item()
 elapsed = time.perf_counter() - start
-print(json.dumps({"steps_per_s": steps / elapsed, "torch": torch.__version__}))
+print(json.dumps({"steps_per_s": steps / elapsed, "torch": torch.__version__, "openblas_threads": os.environ["OPENBLAS_NUM_THREADS"]}))

@@ -5,8 +5,14 @@ Polyak targets), one CPU thread. Same computation as src/algos/pbrl/pbrl.ts, wri
 Prints one JSON line: {"steps_per_s": ...}. Usage: pbrl_torch.py STEPS"""
 import copy
 import json
+import os
 import sys
 import time
+
+# Truly one thread: Debian's torch runs GEMMs in OpenBLAS, whose pool ignores
+# torch.set_num_threads(1); the pool size is read when torch is imported, so set it first.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
 
 import torch
 import torch.nn as nn
@@ -87,4 +93,4 @@ start = time.perf_counter()
 for _ in range(steps):
     step()
 elapsed = time.perf_counter() - start
-print(json.dumps({"steps_per_s": steps / elapsed, "torch": torch.__version__}))
+print(json.dumps({"steps_per_s": steps / elapsed, "torch": torch.__version__, "openblas_threads": os.environ["OPENBLAS_NUM_THREADS"]}))
