@@ -270,7 +270,14 @@ test('jobChain on SLURM: the second job is submitted ahead with --dependency=aft
   check();
   const workDir = scratch('slurm-chain');
   const files = scratch('slurm-chain-files');
-  const out = await lastValueFrom(from(['a', 'b']).pipe(writeThenRead({ emit: () => undefined, jobThread: slurmExecutor({ workDir, pollMs: 200 }) }, files, 3000), toArray()));
+  const running = lastValueFrom(from(['a', 'b']).pipe(writeThenRead({ emit: () => undefined, jobThread: slurmExecutor({ workDir, pollMs: 200 }) }, files, 3000), toArray()));
+  // While the writers run, a reader waits on the cluster for its writer (Reason=Dependency).
+  const firstReader = join(workDir, 'jobs', '1', 'slurm-job-id');
+  await until('a reader to be submitted', () => existsSync(firstReader));
+  const waiting = execFileSync('scontrol', ['show', 'job', '-o', readFileSync(firstReader, 'utf8').trim()], { encoding: 'utf8' });
+  assert.match(waiting, /Dependency=afterok:\d+_[01]\(unfulfilled\)/);
+  assert.match(waiting, /JobState=PENDING Reason=Dependency/);
+  const out = await running;
   assert.deepEqual([...out].sort((x, y) => x.task.localeCompare(y.task)), [{ task: 'a', read: 'made for a' }, { task: 'b', read: 'made for b' }]);
   // The two writers went out as one array (jobs/0); each reader was submitted before its writer finished.
   const writers = join(workDir, 'jobs', '0');
