@@ -10,3 +10,4 @@ export * from './sac/index.ts';
 export * from './distillation/index.ts';
 export * from './distral/index.ts';
 export * from './mt-dqn/index.ts';
+export * from './mt-ddpg/index.ts';

@@ -8,3 +8,4 @@ export type { TrainOtSacInput, TrainOtSacOutput, SharingMode } from './train-ot-
 export type { OtDistralInput, OtDistralOutput } from './ot-distral.ts';
 export type { OtSharingOptions } from './ot-sharing.ts';
 export type { TrainMtDqnInput, TrainMtDqnOutput } from './train-mt-dqn.ts';
+export type { TrainMtDdpgInput, TrainMtDdpgOutput } from './train-mt-ddpg.ts';

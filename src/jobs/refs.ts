@@ -13,3 +13,4 @@ export const trainNaiveMtJobRef = jobRef<typeof import('./train-naive-mt.ts')>(h
 export const trainOtSacJobRef = jobRef<typeof import('./train-ot-sac.ts')>(here('train-ot-sac'));
 export const otDistralJobRef = jobRef<typeof import('./ot-distral.ts')>(here('ot-distral'));
 export const trainMtDqnJobRef = jobRef<typeof import('./train-mt-dqn.ts')>(here('train-mt-dqn'));
+export const trainMtDdpgJobRef = jobRef<typeof import('./train-mt-ddpg.ts')>(here('train-mt-ddpg'));

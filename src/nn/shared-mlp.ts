@@ -141,6 +141,30 @@ export class SharedMlp {
     return { loss, losses, grads };
   }
 
+  /**
+   * Task t's output y for x, and the gradient with respect to x (its first n_t columns) of
+   * Σ y ⊙ dy, where dy = outputGrad(y): what DDPG's actor update needs from the critic (dQ/da).
+   * Call inside tf.tidy or dispose the results.
+   */
+  outputAndInputGrad(task: number, x: tf.Tensor2D, outputGrad: (y: tf.Tensor2D) => tf.Tensor2D): { y: tf.Tensor2D; dx: tf.Tensor2D } {
+    const inOuts = this.inputs[task].forwardAll(this.taskInput(task, x));
+    const shOuts = this.shared.forwardAll(inOuts[inOuts.length - 1]);
+    const headOuts = this.heads[task].forwardAll(shOuts[shOuts.length - 1]);
+    const y = headOuts[headOuts.length - 1];
+    const dHead = this.heads[task].backward(headOuts, outputGrad(y), true).pop() as tf.Tensor2D;
+    const dShared = this.shared.backward(shOuts, dHead, true).pop() as tf.Tensor2D;
+    const dx = this.inputs[task].backward(inOuts, dShared, true).pop() as tf.Tensor2D;
+    return { y, dx };
+  }
+
+  /** Polyak averaging into this (target) network: θ ← τ θ_other + (1 − τ) θ. */
+  softUpdateFrom(other: SharedMlp, tau: number): void {
+    const mine = this.params;
+    const theirs = other.params;
+    if (mine.length !== theirs.length || mine.some((p, i) => p.shape.join() !== theirs[i].shape.join())) throw new Error('SharedMlp.softUpdateFrom: different architectures');
+    tf.tidy(() => mine.forEach((p, i) => p.assign(tf.add(tf.mul(theirs[i], tau), tf.mul(p, 1 - tau)))));
+  }
+
   /** Copies another network's parameters (same spec), e.g. into a target network. */
   copyFrom(other: SharedMlp): void {
     const mine = this.params;

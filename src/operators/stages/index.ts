@@ -13,3 +13,4 @@ export * from './train-mt-dqn.ts';
 export * from './train-ot-maze.ts';
 export * from './share-data.ts';
 export * from './ranking-regularizer.ts';
+export * from './train-mt-ddpg.ts';

@@ -1,0 +1,167 @@
+/**
+ * Online MT-DDPG (D'Eramo et al. 2020) on continuous-action envs: every iteration takes one step
+ * in every task's env with the actor's action plus Gaussian noise, stores it in that task's replay
+ * buffer and, once every buffer holds `learningStarts` transitions, makes one update with one
+ * batch per task (critic losses summed, then actor losses summed). With one task it is
+ * single-task DDPG with the same network and budget. Greedy (noise-free) evaluations every
+ * `evalEvery` iterations give the learning curve. Actions are learned on [−1, 1] and mapped
+ * linearly onto each env's box. With `datasetsDir`, every transition collected is written as one
+ * Arrow dataset per task. RxJS-free.
+ */
+import { join } from 'node:path';
+import { TransitionBatchBuilder } from '../core/batch.ts';
+import { DistilleryFailure, distilleryError } from '../core/errors.ts';
+import type { JobContext } from '../core/job.ts';
+import { Rng } from '../core/rng.ts';
+import type { BoxSpace } from '../core/spaces.ts';
+import { MtDdpg, MT_DDPG_DEFAULTS, type MtDdpgBatch, type MtDdpgHyper } from '../algos/mt-ddpg/index.ts';
+import { ReplayBuffer } from '../algos/replay-buffer.ts';
+import type { Env } from '../envs/index.ts';
+import type { BackendPreference } from '../nn/index.ts';
+import { trainingLoop, useBackend } from './common.ts';
+import { makeTaskEnv, taskName, writeTaskDataset, type TaskRef } from './shared-representations.ts';
+
+export interface TrainMtDdpgInput {
+  /** The tasks, in network order. */
+  readonly tasks: readonly TaskRef[];
+  readonly hyper: Partial<MtDdpgHyper>;
+  /** Iterations: each is one env step in every task (and one update once learning started). */
+  readonly steps: number;
+  readonly evalEvery: number;
+  readonly evalEpisodes: number;
+  readonly seed: number;
+  readonly backend: BackendPreference;
+  readonly metricsEvery: number;
+  /** Where to write each task's collected transitions (`<env>-<task>.arrow`); absent: not written. */
+  readonly datasetsDir?: string;
+  readonly pipeline?: string;
+}
+
+export interface TrainMtDdpgOutput {
+  readonly tasks: readonly string[];
+  /** Mean greedy return per task at each evaluation. */
+  readonly curve: readonly { readonly step: number; readonly returns: readonly number[] }[];
+  readonly datasets: readonly { readonly task: string; readonly path: string; readonly transitions: number }[];
+  readonly backend: string;
+  readonly seconds: number;
+}
+
+/** [−1, 1] → the env's box, per dimension (the box must be bounded). */
+const toEnvAction = (space: BoxSpace, a: Float32Array): Float32Array =>
+  a.map((x, i) => space.low[i] + ((x + 1) / 2) * (space.high[i] - space.low[i]));
+
+const evaluate = (ddpg: MtDdpg, task: number, env: Env, space: BoxSpace, episodes: number): number => {
+  let total = 0;
+  for (let e = 0; e < episodes; e++) {
+    let o = env.reset();
+    for (;;) {
+      const r = env.step(toEnvAction(space, ddpg.act(task, o)));
+      total += r.reward;
+      o = r.observation;
+      if (r.terminated || r.truncated) break;
+    }
+  }
+  return total / episodes;
+};
+
+export const trainMtDdpgJob = async (input: TrainMtDdpgInput, ctx: JobContext): Promise<TrainMtDdpgOutput> => {
+  const backend = await useBackend(input.backend);
+  if (input.tasks.length === 0) throw new DistilleryFailure(distilleryError('invalid-input', 'MT-DDPG: no tasks'));
+  const rng = Rng.fromSeed(input.seed);
+  const envs: Env[] = [];
+  const evalEnvs: Env[] = [];
+  const spaces: BoxSpace[] = [];
+  for (const t of input.tasks) {
+    const env = await makeTaskEnv(t, rng, 'env');
+    const space = env.actionSpace;
+    if (space.kind !== 'box' || space.low.some((x) => !Number.isFinite(x)) || space.high.some((x) => !Number.isFinite(x)))
+      throw new DistilleryFailure(distilleryError('invalid-input', `MT-DDPG needs bounded continuous actions; ${taskName(t)} has ${space.kind === 'box' ? 'an unbounded box' : 'discrete ones'}`));
+    if (env.observationSpace.kind !== 'box') throw new DistilleryFailure(distilleryError('invalid-input', `MT-DDPG needs box observations; ${taskName(t)} has discrete ones`));
+    envs.push(env);
+    spaces.push(space);
+    evalEnvs.push(await makeTaskEnv(t, rng, 'eval-env'));
+  }
+  const hyper: MtDdpgHyper = { ...MT_DDPG_DEFAULTS, ...input.hyper };
+  const dims = {
+    observationSizes: envs.map((e) => (e.observationSpace.kind === 'box' ? e.observationSpace.shape[0] : 1)),
+    actionSizes: spaces.map((s) => s.shape[0]),
+  };
+  const ddpg = new MtDdpg(dims, hyper, rng.split('init'));
+  const buffers = envs.map((_, i) => new ReplayBuffer(hyper.replayCapacity, { obsDim: dims.observationSizes[i], actDim: dims.actionSizes[i], discreteActions: false }));
+  const explore = input.tasks.map((t) => rng.split(`explore/${taskName(t)}`));
+  const sample = rng.split('replay');
+  const observations = envs.map((e) => e.reset());
+  const states = envs.map((e) => e.getState());
+  const episodes = envs.map(() => 0);
+  const episodeSteps = envs.map(() => 0);
+  const shape = (i: number) => ({ task: input.tasks[i].task, obsDim: dims.observationSizes[i], actDim: dims.actionSizes[i], discreteActions: false });
+  // The replay buffer holds actions on the [−1, 1] scale; the datasets hold what the env received.
+  const one = envs.map((_, i) => new TransitionBatchBuilder(shape(i), 1));
+  const history = input.datasetsDir ? envs.map((e, i) => new TransitionBatchBuilder({ ...shape(i), physicsDim: e.stateDim }, input.steps)) : undefined;
+  const curve: { step: number; returns: number[] }[] = [];
+  const evalAll = (step: number): void => {
+    const returns = evalEnvs.map((env, i) => evaluate(ddpg, i, env, spaces[i], input.evalEpisodes));
+    curve.push({ step, returns });
+    returns.forEach((value, i) => ctx.report({ kind: 'metric', name: `return/${taskName(input.tasks[i])}`, step, value }));
+  };
+  const started = Date.now();
+  try {
+    evalAll(0);
+    await trainingLoop({
+      steps: input.steps,
+      metricsEvery: input.metricsEvery,
+      ctx,
+      what: 'MT-DDPG',
+      update: (step) => {
+        envs.forEach((env, i) => {
+          const o = observations[i];
+          // Before learning starts, uniform actions (the buffer's first fill); then the actor plus noise.
+          const a = buffers[i].size < hyper.learningStarts ? Float32Array.from({ length: dims.actionSizes[i] }, () => explore[i].range(-1, 1)) : ddpg.act(i, o, explore[i]);
+          const envAction = toEnvAction(spaces[i], a);
+          const r = env.step(envAction);
+          const next = env.getState();
+          const row = { episode: episodes[i], step: episodeSteps[i], observation: o, reward: r.reward, nextObservation: r.observation, terminated: r.terminated, truncated: r.truncated };
+          one[i].push({ ...row, action: a });
+          buffers[i].addBatch(one[i].flush());
+          history?.[i].push({ ...row, action: envAction, physics: states[i], nextPhysics: next });
+          episodeSteps[i]++;
+          if (r.terminated || r.truncated) {
+            observations[i] = env.reset();
+            states[i] = env.getState();
+            episodes[i]++;
+            episodeSteps[i] = 0;
+          } else {
+            observations[i] = r.observation;
+            states[i] = next;
+          }
+        });
+        const metrics: Record<string, number> = {};
+        if (buffers.every((b) => b.size >= hyper.learningStarts)) {
+          const batches: MtDdpgBatch[] = buffers.map((b, i) => {
+            const s = b.sample(hyper.batchSize, sample);
+            return { task: i, observations: s.observation, actions: s.action, rewards: s.reward, nextObservations: s.nextObservation, terminated: s.done };
+          });
+          const losses = ddpg.update(batches);
+          input.tasks.forEach((t, i) => {
+            metrics[`critic-loss/${taskName(t)}`] = losses.critic[i];
+            metrics[`actor-loss/${taskName(t)}`] = losses.actor[i];
+          });
+        }
+        if (step % input.evalEvery === 0 || step === input.steps) evalAll(step);
+        return metrics;
+      },
+    });
+  } finally {
+    ddpg.dispose();
+  }
+  const datasets = [];
+  if (input.datasetsDir && history)
+    for (const [i, t] of input.tasks.entries()) {
+      const path = join(input.datasetsDir, `${taskName(t).replaceAll('/', '-')}.arrow`);
+      const meta = { behaviorPolicy: `mt-ddpg actor + Gaussian noise ${hyper.explorationNoise} (${input.tasks.length} task${input.tasks.length === 1 ? '' : 's'})`, seed: input.seed, pipeline: input.pipeline ?? 'train-mt-ddpg' };
+      datasets.push({ task: taskName(t), path, transitions: await writeTaskDataset(path, history[i].flush(), t, envs[i], meta) });
+    }
+  return { tasks: input.tasks.map(taskName), curve, datasets, backend, seconds: (Date.now() - started) / 1000 };
+};
+
+export default trainMtDdpgJob;
