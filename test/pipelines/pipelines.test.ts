@@ -18,7 +18,7 @@ const checkReturns = (returns: Record<string, Record<string, { mean: number; epi
     for (const role of roles) {
       finite(returns[task][role]?.mean, `returns.${task}.${role}.mean`);
       // over evaluation episodes, or (a run over seeds) over seeds
-      assert.ok((returns[task][role].episodes ?? returns[task][role].seeds) >= 1);
+      assert.ok((returns[task][role].episodes ?? returns[task][role].seeds ?? 0) >= 1);
     }
 };
 
@@ -96,12 +96,19 @@ test('ot-mazes: curves, final returns, AUC, paired differences and the proxy hea
   assert.ok(Math.abs(proxy.overlapKendallTau.pooled) <= 1);
 });
 
-test('distral-two-room: every variant trains, with a final return and a π0 picture where there is a π0', async () => {
-  const r = await runBuiltin('distral-two-room', ['seeds=1', 'rounds=40', 'window=20', 'variants=["kl-1col","multitask"]']);
+test('distral-two-room: every variant trains, with a final return and a π0 picture where there is a π0; paired against independent learners', async () => {
+  const r = await runBuiltin('distral-two-room', ['seeds=2', 'rounds=40', 'window=20', 'variants=["kl-1col","multitask","independent"]', 'pi0PreviousAction=true', 'bootstrap=100']);
   finite(r.results.final['kl-1col'].mean, 'kl-1col');
   finite(r.results.final.multitask.mean, 'multitask');
+  finite(r.results.auc.independent.mean, 'independent');
+  assert.equal(r.results.threshold['kl-1col'].perSeed.length, 2);
+  const paired = r.results.paired['kl-1col-minus-independent'].final;
+  assert.equal(paired.seeds, 2);
+  assert.ok(paired.bootstrapLow <= paired.bootstrapHigh);
   assert.ok(r.events.some((e) => e.type === 'artifact' && e.path.endsWith('pi0-kl-1col.svg')));
+  assert.ok(r.events.some((e) => e.type === 'artifact' && e.path.endsWith('learning-curves.svg')));
   assert.ok(!r.events.some((e) => e.type === 'artifact' && e.path.endsWith('pi0-multitask.svg')));
+  assert.ok(!r.events.some((e) => e.type === 'artifact' && e.path.endsWith('pi0-independent.svg')));
 });
 
 test('same seed, same results: mop with jobs in worker threads equals mop in this thread', async () => {

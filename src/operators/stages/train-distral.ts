@@ -3,8 +3,8 @@ import * as E from 'fp-ts/lib/Either.js';
 import { DistilleryFailure } from '../../core/errors.ts';
 import { metric, progress } from '../../core/events.ts';
 import type { Rng } from '../../core/rng.ts';
-import { DistralLearner, decodeDistralConfig, distralTraining, oneHotState, type DistralVariant } from '../../algos/distral/index.ts';
-import { makeEnv } from '../../envs/index.ts';
+import { DistralLearner, NO_KL_VARIANTS, decodeDistralConfig, distralTraining, oneHotState, type DistralVariant } from '../../algos/distral/index.ts';
+import { GridEnv, makeEnv, type GridLayout } from '../../envs/index.ts';
 import type { RunContext } from '../context.ts';
 import { fromGenerator } from '../from-generator.ts';
 
@@ -26,12 +26,50 @@ export interface TabularDistralOptions {
   readonly lrPi0: number;
   /** Rounds averaged into one `distral/return` metric point. */
   readonly window: number;
+  /**
+   * Where episodes start: 'fixed' the layout's S; 'start-room' a cell drawn uniformly every
+   * episode from S's room (free cells reachable from S without entering a corridor, goals
+   * excluded); 'anywhere' any free non-goal cell.
+   */
+  readonly start: DistralStart;
+  /** π0(a | s, previous action) (1col KL variants). */
+  readonly pi0PreviousAction: boolean;
   readonly rng: Rng;
   /** Progress bar id/label and metric tags. */
   readonly id: string;
   readonly label: string;
   readonly tags: Readonly<Record<string, string>>;
 }
+
+export type DistralStart = 'fixed' | 'start-room' | 'anywhere';
+
+/**
+ * Start cells for `start`: S's room is the flood fill from S over free cells that are not
+ * corridor cells (a free cell with walls directly above and below it), goals left out.
+ */
+export const distralStartCells = (layout: GridLayout, start: DistralStart, goals: ReadonlySet<number>): Int32Array => {
+  const s = layout.marks.get('S');
+  if (s === undefined) throw new Error('distral start cells: the layout has no S');
+  if (start === 'fixed') return Int32Array.of(s);
+  if (start === 'anywhere') return layout.freeCells.filter((c) => !goals.has(c));
+  const { rows, cols, free } = layout;
+  const corridor = (c: number) => c - cols >= 0 && c + cols < rows * cols && !free[c - cols] && !free[c + cols];
+  const seen = new Uint8Array(rows * cols);
+  const stack = [s];
+  seen[s] = 1;
+  const room: number[] = [];
+  while (stack.length) {
+    const c = stack.pop()!;
+    if (!goals.has(c)) room.push(c);
+    const r = Math.floor(c / cols);
+    for (const n of [c - cols, c + cols, c % cols > 0 ? c - 1 : -1, c % cols < cols - 1 ? c + 1 : -1])
+      if (n >= 0 && n < rows * cols && free[n] && !seen[n] && !corridor(n) && Math.abs(Math.floor(n / cols) - r) <= 1) {
+        seen[n] = 1;
+        stack.push(n);
+      }
+  }
+  return Int32Array.from(room.sort((a, b) => a - b));
+};
 
 export interface TabularDistralRun {
   /** Mean return over tasks, one value per round (an episode of every task). */
@@ -55,11 +93,25 @@ export const trainTabularDistral = (ctx: RunContext, o: TabularDistralOptions): 
       if (E.isLeft(e)) throw new DistilleryFailure(e.left);
       return e.right;
     };
-    const fixedAlpha = o.variant === 'multitask' || o.variant === '2col-nokl';
-    const config = unwrap(decodeDistralConfig({ variant: o.variant, beta: o.beta, gamma: o.gamma, lrQ: o.lrQ, lrPi0: o.lrPi0, alpha: fixedAlpha ? null : o.alpha }));
+    const fixedAlpha = NO_KL_VARIANTS.includes(o.variant);
+    const config = unwrap(
+      decodeDistralConfig({ variant: o.variant, beta: o.beta, gamma: o.gamma, lrQ: o.lrQ, lrPi0: o.lrPi0, alpha: fixedAlpha ? null : o.alpha, pi0PreviousAction: o.pi0PreviousAction }),
+    );
     const envs = o.tasks.map((task) => {
       const env = unwrap(makeEnv(o.envId, { task, maxEpisodeSteps: o.maxEpisodeSteps }, o.rng.split(`env/${task}`).seed()));
-      return { env: { reset: (s?: number) => env.reset(s), step: (a: number) => env.step(a) }, stateOf: oneHotState };
+      if (!(env instanceof GridEnv)) throw new Error(`trainTabularDistral: ${o.envId} is not a grid world`);
+      const goals = new Set(o.tasks.map((t) => env.family.goalCell(t)));
+      const starts = distralStartCells(env.layout, o.start, goals);
+      const startRng = o.rng.split(`start/${task}`);
+      const cols = env.layout.cols;
+      const reset = (seed?: number) => {
+        const obs = env.reset(seed);
+        if (o.start === 'fixed') return obs;
+        const c = starts[startRng.int(starts.length)];
+        env.setState(Float64Array.of(Math.floor(c / cols), c % cols, 0));
+        return env.observe();
+      };
+      return { env: { reset, step: (a: number) => env.step(a) }, stateOf: oneHotState };
     });
     const learner = unwrap(DistralLearner.create(o.states, o.actions, o.tasks.length, config));
     const training = unwrap(distralTraining(learner, envs, o.rng.split('train'), { episodes: o.rounds, maxStepsPerEpisode: o.maxEpisodeSteps }));
