@@ -123,6 +123,8 @@ test('run --executor: bad flags and a machine without SLURM give one line and ex
     [['--executor', 'slurm', '--slurm.cpus', '0'], /^distillery run: --slurm\.cpus: expected a positive integer, got "0"$/],
     [['--executor', 'slurm', '--slurm.mem', 'lots'], /^distillery run: --slurm\.mem: expected a memory size/],
     [['--executor', 'slurm', '--slurm.extra', 'oops'], /^distillery run: --slurm\.extra: expected sbatch options/],
+    [['--executor', 'slurm', '--slurm.array-max', '0'], /^distillery run: --slurm\.array-max: expected a positive integer \(jobs per sbatch --array; 1: no arrays\), got "0"$/],
+    [['--slurm.array-max', '8'], /^distillery run: --slurm\.array-max needs --executor slurm$/],
   ];
   for (const [flags, expected] of cases) {
     const io = captureIO();
