@@ -85,6 +85,10 @@ export class GraphBuilder {
   exp = (a: Value): Value => this.one('Exp', [a]);
   tanh = (a: Value): Value => this.one('Tanh', [a]);
   relu = (a: Value): Value => this.one('Relu', [a]);
+  abs = (a: Value): Value => this.one('Abs', [a]);
+  reshape = (a: Value, shape: readonly number[]): Value => this.one('Reshape', [a, this.ints(shape)]);
+  /** A tensor of ones shaped like `a`. */
+  onesLike = (a: Value): Value => this.one('Expand', [this.scalar(1), this.one('Shape', [a])]);
   atanh = (a: Value): Value => this.one('Atanh', [a]);
   /** 0/1 for a ReLU output (sign of a non-negative number). */
   sign = (a: Value): Value => this.one('Sign', [a]);

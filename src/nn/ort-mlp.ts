@@ -94,6 +94,27 @@ export const ensembleInputGrad = (g: GraphBuilder, spec: MlpSpec, params: readon
   throw new Error('an ensemble needs at least one layer');
 };
 
+/**
+ * Parameter gradients [dW_0 [K, in, out], db_0 [K, 1, out], …] of an ensemble on a shared input
+ * [B, in] (outs from ensembleForward), from dy [K, B, out]; each member's own gradient.
+ */
+export const ensembleBackward = (g: GraphBuilder, spec: MlpSpec, params: readonly LayerParams[], outs: readonly Value[], dy: Value): Value[] => {
+  const layers = params.length;
+  const grads: Value[] = new Array(2 * layers);
+  let dz = activationBackward(g, dy, outs[layers], activationOf(spec, layers - 1));
+  for (let l = layers - 1; l >= 0; l--) {
+    // Layer 0's input is shared [B, in]: [in, B] × [K, B, out] broadcasts to [K, in, out].
+    grads[2 * l] = g.matmul(l === 0 ? g.transpose(outs[0], [1, 0]) : g.transpose(outs[l], [0, 2, 1]), dz);
+    grads[2 * l + 1] = g.reduceSum(dz, [1], true);
+    if (l > 0) dz = activationBackward(g, g.matmul(dz, g.transpose(params[l].kernel, [0, 2, 1])), outs[l], activationOf(spec, l - 1));
+  }
+  return grads;
+};
+
+/** Polyak averaging: target' = online·τ + target·(1 − τ) (softUpdate's order). */
+export const polyak = (g: GraphBuilder, target: Value, online: Value, tau: number): Value =>
+  g.add(g.mul(online, g.scalar(tau)), g.mul(target, g.scalar(1 - tau)));
+
 /** Names of an Adam state's inputs and outputs for parameter `name`. */
 export const adamNames = (name: string) => ({ m: `${name}#m`, v: `${name}#v`, next: `${name}'`, nextM: `${name}#m'`, nextV: `${name}#v'` });
 
