@@ -27,6 +27,7 @@ import {
   trainMtDqn,
   withDefault,
   type MtDqnRunSpec,
+  type TrainMtDqnOutput,
 } from 'distillery';
 import { MT_DQN_TASKS, checkDiscreteEnvs, reportTaskCurves } from './_shared-representations.ts';
 
@@ -40,7 +41,8 @@ const Params = t.type({
 });
 type Params = t.TypeOf<typeof Params>;
 
-type Spec = MtDqnRunSpec & { readonly heldOut: string };
+/** A run on the held-out env; a transfer run carries its source run (the multi-task run it took the shared block from). */
+type Spec = MtDqnRunSpec & { readonly heldOut: string; readonly source?: TrainMtDqnOutput };
 
 const one = (env: string) => [{ env, task: 'default' }];
 
@@ -65,7 +67,7 @@ export default definePipeline({
       const transfer = from(p.heldOut).pipe(
         map((h): Spec => ({ method: 'source', heldOut: h, tasks: p.envs.filter((e) => e !== h).map((env) => ({ env, task: 'default' })) })),
         trainMtDqn<Spec>(p.run, seedCtx, { workers: p.workers }),
-        map((source): Spec => ({ method: 'transfer', heldOut: source.heldOut, tasks: one(source.heldOut), shared: { weights: source.run.sharedWeights, freeze: p.freeze } })),
+        map((source): Spec => ({ method: 'transfer', heldOut: source.heldOut, tasks: one(source.heldOut), shared: { weights: source.run.sharedWeights, freeze: p.freeze }, source: source.run })),
         trainMtDqn<Spec>(p.run, seedCtx, { workers: p.workers }),
       );
       return merge(scratch, transfer).pipe(toArray());
@@ -75,7 +77,20 @@ export default definePipeline({
         const title = `Transfer (${p.freeze ? 'shared layers frozen' : 'shared layers fine-tuned'}) vs scratch`;
         for (const e of await reportTaskCurves(runs, { runDir: ctx.runDir, title, methods: ['transfer', 'scratch'], compare: [['transfer', 'scratch']], stepLabel: 'env steps on the held-out task' }))
           ctx.emit(e);
-        ctx.emit(result('datasets', seeds.flatMap((s) => s.value.flatMap((r) => r.run.datasets.map((d) => ({ seed: s.seed, method: r.method, ...d }))))));
+        const datasets = seeds.flatMap((s) =>
+          s.value.flatMap((r) => [
+            ...(r.source?.datasets ?? []).map((d) => ({ seed: s.seed, method: 'source', heldOut: r.heldOut, ...d })),
+            ...r.run.datasets.map((d) => ({ seed: s.seed, method: r.method, heldOut: r.heldOut, ...d })),
+          ]),
+        );
+        ctx.emit(result('datasets', datasets));
+        // what the shared blocks were learned from: each source run's final greedy returns
+        for (const s of seeds)
+          for (const r of s.value)
+            if (r.source) {
+              const last = r.source.curve[r.source.curve.length - 1];
+              ctx.emit(result(`source.${r.heldOut}.seed${s.seed}`, Object.fromEntries(r.source.tasks.map((task, i) => [task, last.returns[i]]))));
+            }
         return runs;
       }),
     ),
