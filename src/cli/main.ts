@@ -20,6 +20,7 @@ usage:
   distillery animate <file.arrow> [--episode N] [--task T] [--every K] [--out file.svg]
   distillery report <run-dir> [--json]
   distillery compare <run-dir>… [--metric returns.*.student.mean] [--json] [--html out.html]
+  distillery metrics <run-dir> [--csv] [--name PATTERN]
   distillery import <file.hdf5 | minari-dir> --format d4rl|minari --out file.arrow [--env ID] [--task T] [--json]
   distillery export <file.arrow> --format d4rl|minari --out file.hdf5 [--task T] [--json]
   distillery init <dir> [--from tarball|folder|version]
@@ -38,6 +39,7 @@ commands:
   init       a project folder for your own pipelines (package.json, tsconfig, an example)
   report     write <run-dir>/report.html (parameters, results, learning curves, artifacts; works offline)
   compare    runs that differ in seed or parameters as one table: mean and 95% CI over seeds per group
+  metrics    a run's metrics.jsonl: one line per series, or every value as CSV (pandas, R)
   import     a D4RL or Minari HDF5 dataset as an Arrow dataset
   export     one task of an Arrow dataset as a D4RL or Minari HDF5 file`;
 
@@ -56,6 +58,7 @@ const commands: Record<string, () => Promise<Command>> = {
   animate: async () => (await import('./commands/animate.ts')).animateCommand,
   report: async () => (await import('./commands/report.ts')).reportCommand,
   compare: async () => (await import('./commands/compare.ts')).compareCommand,
+  metrics: async () => (await import('./commands/metrics.ts')).metricsCommand,
   import: async () => (await import('./commands/import.ts')).importCommand,
   export: async () => (await import('./commands/export.ts')).exportCommand,
   init: async () => (await import('./commands/init.ts')).initCommand,

@@ -56,10 +56,15 @@ export const readJson = <A>(file: string, codec: t.Type<A, unknown, unknown>): E
   return E.mapLeft((err: DistilleryError) => distilleryError('bad-file', err.message))(decode(codec, raw, file));
 };
 
-/** Every metric event of metrics.jsonl, streamed line by line; a bad line fails with its number. */
-export const readMetrics = async (file: string): Promise<E.Either<DistilleryError, MetricPoint[]>> => {
-  const points: MetricPoint[] = [];
+export type MetricLine = t.TypeOf<typeof MetricLine>;
+
+/**
+ * Visits every metric event of metrics.jsonl, streamed line by line (memory does not grow with
+ * the file); a bad line fails with its number. A missing file has no metrics.
+ */
+export const scanMetrics = async (file: string, visit: (m: MetricLine) => void): Promise<E.Either<DistilleryError, number>> => {
   let lineNo = 0;
+  let count = 0;
   try {
     const st = statSync(file);
     if (!st.isFile()) return E.left(distilleryError('invalid-input', `${file}: ${notRegular(st)}, not a regular file`));
@@ -75,14 +80,24 @@ export const readMetrics = async (file: string): Promise<E.Either<DistilleryErro
       }
       const m = decode(MetricLine, raw, `${file}:${lineNo}`);
       if (E.isLeft(m)) return E.left(distilleryError('bad-file', m.left.message));
-      if (m.right.value !== null) points.push({ name: m.right.name, step: m.right.step, value: m.right.value, ...(m.right.tags ? { tags: m.right.tags } : {}) });
+      visit(m.right);
+      count++;
     }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return E.right(points);
+    if (code === 'ENOENT') return E.right(count);
     return E.left(distilleryError('io', `${file}: cannot read (${code ?? (e as Error).message})`));
   }
-  return E.right(points);
+  return E.right(count);
+};
+
+/** Every finite metric value of metrics.jsonl (a non-finite one is written as null: left out). */
+export const readMetrics = async (file: string): Promise<E.Either<DistilleryError, MetricPoint[]>> => {
+  const points: MetricPoint[] = [];
+  const r = await scanMetrics(file, (m) => {
+    if (m.value !== null) points.push({ name: m.name, step: m.step, value: m.value, ...(m.tags ? { tags: m.tags } : {}) });
+  });
+  return E.map(() => points)(r);
 };
 
 export const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

@@ -125,7 +125,15 @@ test('runner: every run ends with report.html, and results.json lists every file
   const html = readFileSync(join(run.dir, 'report.html'), 'utf8');
   assert.match(html, /<h1>Run report: mop · seed 0<\/h1>/);
   // one chart per metric name of metrics.jsonl, the student's loss among them with a line per task
-  const names = new Set(readFileSync(join(run.dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).name as string));
+  const lines = readFileSync(join(run.dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { name: string; tags?: Record<string, string>; time: string });
+  const names = new Set(lines.map((l) => l.name));
+  // one naming scheme: <stage>/<quantity>, the task a tag (never part of the name), a wall-clock time on every line
+  for (const l of lines) {
+    assert.match(l.name, /^[a-z-]+\/[A-Za-z_]+$/, l.name);
+    assert.ok(!/\b(left|right)\b/.test(l.name) && l.tags?.task !== undefined, JSON.stringify(l));
+    assert.ok(Math.abs(Date.parse(l.time) - Date.now()) < 3600_000, l.time);
+  }
+  assert.deepEqual(new Set(lines.filter((l) => l.name === 'student/loss').map((l) => l.tags!.task)), new Set(['left', 'right']));
   assert.ok(names.size >= 5, [...names].join(' '));
   assert.equal((html.match(/<svg /g) ?? []).length, names.size);
   const artifacts = run.results.artifacts as { path: string; kind: string }[];
@@ -133,11 +141,13 @@ test('runner: every run ends with report.html, and results.json lists every file
   const onDisk = (dir: string): string[] =>
     readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? onDisk(join(dir, e.name)) : [relative(run.dir, join(dir, e.name))]));
   assert.deepEqual([...listed].sort(), onDisk(run.dir).filter((f) => f !== 'results.json').sort());
-  const kind = (rel: string) => artifacts.find((a) => relative(run.dir, a.path) === rel)?.kind;
+  // (a run of several seeds keeps each seed's files under seed-<n>/)
+  const kind = (rel: string) => artifacts.find((a) => relative(run.dir, a.path).replace(/^seed-\d+\//, '') === rel)?.kind;
   assert.equal(kind('report.html'), 'report');
   assert.equal(kind('student/weights.bin'), 'checkpoint');
   assert.equal(kind('teachers/left/manifest.json'), 'checkpoint');
   assert.equal(kind('datasets/left-expert.arrow'), 'dataset');
+  assert.equal(kind('params.json'), 'other');
   assert.equal(artifacts.length, listed.size); // each file once
 });
 
