@@ -12,6 +12,8 @@ import { createTd3BcLearner, type Td3BcHyper } from '../algos/td3bc/index.ts';
 import type { BackendPreference } from '../nn/index.ts';
 import { readAllBatches, trainingLoop, useBackend } from './common.ts';
 import { savePolicyModel } from './policy-model.ts';
+import { ortTeacherUpdater } from './train-teacher-ort.ts';
+import { tfjsBackendOf } from '../nn/backend.ts';
 
 export type TeacherAlgo = 'pbrl' | 'td3bc';
 
@@ -58,6 +60,8 @@ export const trainTeacherJob = async (input: TrainTeacherInput, ctx: JobContext)
         createPbrlLearner(buffer, { ...(input.hyper as Partial<PbrlHyper>), totalSteps: input.steps }, rng.split('init'))
       : createTd3BcLearner(buffer, input.hyper as Partial<Td3BcHyper>, rng.split('init'));
   const updates = rng.split('updates');
+  // TD3+BC trains on ONNX Runtime when the backend uses it (same draws, same numbers as tfjs).
+  const ort = ortTeacherUpdater(learner.algo, buffer, backend);
   const started = Date.now();
   let last: Record<string, number> = {};
   try {
@@ -67,10 +71,11 @@ export const trainTeacherJob = async (input: TrainTeacherInput, ctx: JobContext)
       ctx,
       what: `teacher ${input.task}`,
       update: () => {
-        last = learner.update(updates);
+        last = ort ? ort.update(updates) : learner.update(updates);
         return Object.fromEntries(Object.entries(last).map(([name, value]) => [`teacher/${name}`, value]));
       },
     });
+    ort?.sync();
     const a = learner.algo;
     const weights = learner.weights();
     const saved = await savePolicyModel(input.checkpointDir, {
@@ -88,9 +93,10 @@ export const trainTeacherJob = async (input: TrainTeacherInput, ctx: JobContext)
     })();
     if (E.isLeft(saved)) throw new DistilleryFailure(saved.left);
   } finally {
+    ort?.dispose();
     learner.dispose();
   }
-  return { task: input.task, checkpointDir: input.checkpointDir, backend, transitions: buffer.size, final: last, seconds: (Date.now() - started) / 1000 };
+  return { task: input.task, checkpointDir: input.checkpointDir, backend: ort ? 'ort' : tfjsBackendOf(backend), transitions: buffer.size, final: last, seconds: (Date.now() - started) / 1000 };
 };
 
 export default trainTeacherJob;

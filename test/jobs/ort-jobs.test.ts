@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -12,11 +12,12 @@ import { persist, rollouts } from '../../src/operators/index.ts';
 import { distillJob } from '../../src/jobs/distill.ts';
 import { trainTeacherJob } from '../../src/jobs/train-teacher.ts';
 import { loadStudentNet } from '../../src/nn/student-activations.ts';
+import { loadCheckpoint } from '../../src/nn/checkpoint.ts';
 
 /**
- * The distill job on the ORT engine against the same job on tfjs (cpu): same seed, teachers
- * (PBRL, and TD3+BC with its state normaliser) and batches → the job says which engine ran, the
- * final losses agree, and the saved students (one checkpoint format) load and agree.
+ * The jobs on the ORT engine against the same jobs on tfjs (cpu), same seeds and data: the job
+ * says which engine ran, the final losses agree, and what they save (one checkpoint format)
+ * loads and agrees. Distill: teachers PBRL and TD3+BC (with its state normaliser). Teacher: TD3+BC.
  */
 
 const dir = mkdtempSync(join(tmpdir(), 'distillery-distill-ort-'));
@@ -82,4 +83,28 @@ test('distill job: --backend ort runs the student on ORT and matches the tfjs ru
     const [ya, yb] = [ortNet.right.net.hiddenActivations(x, 3), tfNet.right.net.hiddenActivations(x, 3)];
     for (let l = 0; l < ya.length; l++) for (let i = 0; i < ya[l].length; i++) assert.ok(Math.abs(ya[l][i] - yb[l][i]) < 1e-5, `${loss}: saved students differ`);
   }
+});
+
+test('teacher job: TD3+BC under --backend ort trains on ORT and matches the tfjs run', async () => {
+  const data = [join(dir, 'left.arrow')];
+  const run = (backend: 'ort' | 'cpu') =>
+    trainTeacherJob(
+      { task: 'left', datasets: data, algo: 'td3bc', hyper: { hidden: [16, 16], batchSize: 24 }, steps: 7, seed: 9, backend, checkpointDir: join(dir, `td3bc-${backend}`), metricsEvery: 1 },
+      quiet,
+    );
+  if (!existsSync(data[0])) await dataset('left');
+  const viaTfjs = await run('cpu');
+  const viaOrt = await run('ort');
+  assert.equal(viaOrt.backend, 'ort');
+  assert.equal(viaTfjs.backend, 'cpu');
+  for (const [name, value] of Object.entries(viaTfjs.final))
+    assert.ok(Math.abs(viaOrt.final[name] - value) <= 1e-4 * Math.max(1, Math.abs(value)), `${name}: ORT ${viaOrt.final[name]} vs tfjs ${value}`);
+  const [a, b] = [await loadCheckpoint(viaOrt.checkpointDir)(), await loadCheckpoint(viaTfjs.checkpointDir)()];
+  assert.ok(E.isRight(a) && E.isRight(b));
+  assert.deepEqual(a.right.weights.map((w) => w.name), b.right.weights.map((w) => w.name));
+  a.right.weights.forEach((w, i) => {
+    let d = 0;
+    for (let j = 0; j < w.data.length; j++) d = Math.max(d, Math.abs(w.data[j] - b.right.weights[i].data[j]));
+    assert.ok(d < 1e-4, `${w.name} differs by ${d}`);
+  });
 });

@@ -1,0 +1,35 @@
+/**
+ * The teacher job's ORT engine hook: a TD3+BC learner's updates run on ONNX Runtime (OrtTd3Bc)
+ * with the same minibatch and noise draws, in the same order, as offlineLearner + Td3.update
+ * make them, so a run is the tfjs run to float rounding. PBRL still trains on tfjs.
+ */
+import { clippedNoise } from '../algos/actor-critic.ts';
+import type { Metrics } from '../algos/learner.ts';
+import type { ReplayBuffer } from '../algos/replay-buffer.ts';
+import { Td3Bc } from '../algos/td3bc/td3bc.ts';
+import type { Rng } from '../core/rng.ts';
+import { usesOrt } from '../nn/backend.ts';
+import { OrtTd3Bc } from '../nn/ort-td3bc.ts';
+
+export interface OrtTeacherUpdater {
+  /** One update: sample, draw the smoothing noise, step (offlineLearner's order). */
+  update(rng: Rng): Metrics;
+  /** Writes the trained networks back into the tfjs learner (for saving). */
+  sync(): void;
+  dispose(): void;
+}
+
+/** The ORT updater when the backend uses ORT and the algorithm is one it covers (TD3+BC). */
+export const ortTeacherUpdater = (algo: unknown, buffer: ReplayBuffer, backend: string): OrtTeacherUpdater | undefined => {
+  if (!(algo instanceof Td3Bc) || !usesOrt(backend)) return undefined;
+  const h = algo.bcHyper;
+  const ort = new OrtTd3Bc(algo.dims.obsDim, algo.dims.actDim, h, algo.weights());
+  return {
+    update: (rng) => {
+      const batch = buffer.sample(h.batchSize, rng);
+      return ort.update(batch, clippedNoise(rng, batch.size * algo.dims.actDim, h.policyNoise, h.noiseClip));
+    },
+    sync: () => algo.setWeights(ort.weights()),
+    dispose: () => ort.dispose(),
+  };
+};
