@@ -20,7 +20,7 @@ import {
   distill,
   evaluate,
   findEvaluation,
-  lineChartSvg,
+  renderLineChart,
   measureSharing,
   table,
   withDefault,
@@ -52,9 +52,9 @@ export default definePipeline({
     withEnv(p, (env) =>
       mopGraph(p, env, ctx).pipe(
         measureSharing(p.sharing, env, ctx, { dataset: p.dataset }),
-        map((run) => {
+        mergeMap(async (run) => {
           sharingTable(run.sharing, p, ctx);
-          meanActivationFigures(run.sharing, ctx);
+          await meanActivationFigures(run.sharing, ctx);
           return run;
         }),
         mergeMap((run) => widthSweep(run.tasks, run.sharing, p, env, ctx)),
@@ -94,7 +94,7 @@ const sharingTable = (s: SharingReport, p: MopSharingParams, ctx: PipelineContex
  * neurons ordered by the first task's mean, so that tasks ranking the neurons alike (a high
  * average τ) draw curves that fall together.
  */
-const meanActivationFigures = (s: SharingReport, ctx: PipelineContext): void => {
+const meanActivationFigures = async (s: SharingReport, ctx: PipelineContext): Promise<void> => {
   for (const layer of s.layers) {
     const tasks = Object.keys(layer.meanActivation);
     const first = layer.meanActivation[tasks[0]];
@@ -102,7 +102,7 @@ const meanActivationFigures = (s: SharingReport, ctx: PipelineContext): void => 
     const path = join(ctx.runDir, `sharing-layer${layer.layer + 1}.svg`);
     writeFileSync(
       path,
-      lineChartSvg({
+      await renderLineChart({
         title: `layer ${layer.layer + 1}: mean activation per neuron (ordered by ${tasks[0]})`,
         xLabel: `neuron (rank under ${tasks[0]})`,
         yLabel: 'mean activation',

@@ -1,5 +1,5 @@
 export * from './svg.ts';
-export * from './line-chart.ts';
+export * from './line-spec.ts';
 export * from './grid-map.ts';
 export * from './walker-kinematics.ts';
 export * from './walker-svg.ts';
