@@ -10,8 +10,9 @@ import { separated } from './grid/separated.ts';
 import { pointMassMaze } from './pointmass/pointmass-env.ts';
 import { walkerEnv } from './walker/index.ts';
 import { CLASSIC_ENVS } from './classic/index.ts';
+import { invertedPendulum } from './mujoco-pendulums/inverted-pendulum.ts';
 
-const ENVS: readonly MultiTaskEnv[] = [fig61, twoRoom, zigzag, separated, pointMassMaze, walkerEnv, ...CLASSIC_ENVS];
+const ENVS: readonly MultiTaskEnv[] = [fig61, twoRoom, zigzag, separated, pointMassMaze, walkerEnv, ...CLASSIC_ENVS, invertedPendulum];
 
 export const listEnvs = (): MultiTaskEnv[] => [...ENVS];
 

@@ -19,6 +19,7 @@ const IDS = [
   'classic/pendulum',
   'classic/car-on-hill',
   'classic/inverted-pendulum-lp',
+  'mujoco/inverted-pendulum',
 ];
 
 const leftMessage = <A>(r: E.Either<{ code: string; message: string }, A>): { code: string; message: string } => {
@@ -32,8 +33,8 @@ test('listEnvs/getEnv: every family, with tasks and a description', () => {
   for (const id of IDS) {
     const env = E.getOrElseW(() => assert.fail(id))(getEnv(id));
     assert.equal(env.id, id);
-    // Gymnasium's classic-control envs are single-task (`default`); every other family is multi-task.
-    assert.ok(id.startsWith('classic/') ? env.tasks.length === 1 && env.tasks[0] === 'default' : env.tasks.length >= 2);
+    // Gymnasium's classic-control and MuJoCo pendulum envs are single-task (`default`); every other family is multi-task.
+    assert.ok(id.startsWith('classic/') || id.startsWith('mujoco/') ? env.tasks.length === 1 && env.tasks[0] === 'default' : env.tasks.length >= 2);
     assert.ok(env.description.length > 10);
   }
   const e = leftMessage(getEnv('grid/fig62'));

@@ -1,0 +1,104 @@
+/**
+ * Gymnasium's InvertedPendulum-v5 on MuJoCo's WebAssembly build: the model's accelerations
+ * against the cart-pole equations of motion written from the MJCF's capsules, the upright
+ * equilibrium, the fall and its termination, the reset distribution and exact state replay.
+ */
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as E from 'fp-ts/lib/Either.js';
+import type { MjData } from 'mujoco-js';
+import { INVERTED_PENDULUM, invertedPendulum, invertedPendulumModel } from '../../src/envs/mujoco-pendulums/inverted-pendulum.ts';
+import { makeEnv, type Env } from '../../src/envs/index.ts';
+import { mujocoModule } from '../../src/envs/walker/mujoco.ts';
+
+before(async () => {
+  await invertedPendulum.prepare!();
+});
+
+const make = (seed = 0): Env => E.getOrElseW((e: { message: string }) => assert.fail(e.message))(makeEnv('mujoco/inverted-pendulum', { task: 'default' }, seed));
+const at = (x: number, theta: number, v = 0, omega = 0, step = 0): Float64Array => Float64Array.of(x, theta, v, omega, 0, 0, 0, step);
+
+test('accelerations at rest equal the cart-pole equations written from the MJCF capsules (density 1000), for several controls', () => {
+  const mujoco = mujocoModule();
+  const model = invertedPendulumModel();
+  const data = new mujoco.MjData(model) as MjData;
+  try {
+    const capsuleMass = (r: number, h: number) => 1000 * (Math.PI * r * r * h + (4 / 3) * Math.PI * r ** 3);
+    const cartMass = capsuleMass(0.1, 0.2);
+    const [r, h] = [0.049, Math.hypot(0.001, 0.6)];
+    const poleMass = capsuleMass(r, h);
+    const [xc, zc] = [0.0005, 0.3]; // the pole's centre of mass (the middle of fromto)
+    // MuJoCo's capsule inertia about a transverse axis through its centre: cylinder + two hemispheres
+    const mCyl = 1000 * Math.PI * r * r * h;
+    const mHemi = 1000 * (2 / 3) * Math.PI * r ** 3;
+    const iCentre = mCyl * ((r * r) / 4 + (h * h) / 12) + 2 * mHemi * ((83 / 320) * r * r + (h / 2 + (3 / 8) * r) ** 2);
+    const inertia = iCentre + poleMass * (xc * xc + zc * zc); // about the hinge (parallel axes)
+    for (const u of [0, 1, -2.5]) {
+      mujoco.mj_resetData(model, data);
+      (data.ctrl as Float64Array)[0] = u;
+      mujoco.mj_forward(model, data);
+      // (M + m) ẍ + m z_c θ̈ = 100 u  (gear 100);   m z_c ẍ + I θ̈ = m g x_c  (no velocity: no damping)
+      const [a11, a12, a22] = [cartMass + poleMass, poleMass * zc, inertia];
+      const [b1, b2] = [100 * u, poleMass * 9.81 * xc];
+      const det = a11 * a22 - a12 * a12;
+      const xdd = (b1 * a22 - a12 * b2) / det;
+      const tdd = (a11 * b2 - a12 * b1) / det;
+      const qacc = data.qacc as Float64Array;
+      assert.ok(Math.abs(qacc[0] - xdd) < 1e-3 * Math.max(1, Math.abs(xdd)), `u ${u}: ẍ ${qacc[0]} vs ${xdd}`);
+      assert.ok(Math.abs(qacc[1] - tdd) < 1e-3 * Math.max(1, Math.abs(tdd)), `u ${u}: θ̈ ${qacc[1]} vs ${tdd}`);
+    }
+  } finally {
+    data.delete();
+  }
+});
+
+test('an env step is 2 RK4 steps of 0.02 s; pushing right accelerates the cart right and tips the pole left', () => {
+  const env = make();
+  env.setState(at(0, 0));
+  const r = env.step(Float32Array.of(1));
+  assert.ok(Math.abs(env.getState()[6] - 0.04) < 1e-12, `time ${env.getState()[6]}`);
+  assert.ok(r.observation[2] > 0 && r.observation[3] < 0, `${Array.from(r.observation)}`);
+  assert.equal(r.reward, 1);
+  assert.equal(r.terminated, false);
+});
+
+test('a tilted pole falls: reward 1 while |θ| ≤ 0.2, then a terminal step paying 0', () => {
+  const env = make();
+  env.setState(at(0, 0.05));
+  let t = 0;
+  let last = 0.05;
+  for (;;) {
+    const r = env.step(Float32Array.of(0));
+    t++;
+    const theta = env.getState()[1];
+    assert.ok(theta > last, 'the tilt grows');
+    last = theta;
+    if (theta > INVERTED_PENDULUM.maxAngle) {
+      assert.deepEqual([r.reward, r.terminated], [0, true]);
+      break;
+    }
+    assert.deepEqual([r.reward, r.terminated], [1, false]);
+    assert.ok(t < 200, 'it falls');
+  }
+  assert.ok(t > 3, `fell after ${t} steps`);
+});
+
+test('resets are uniform in ±0.01; a restored state replays exactly; the step limit truncates', () => {
+  const env = make(5);
+  const starts = Array.from({ length: 100 }, () => env.reset());
+  for (const o of starts) assert.ok(Array.from(o).every((v) => Math.abs(v) <= 0.01 + 1e-9));
+  assert.ok(Math.max(...starts.map((o) => o[1])) > 0.008 && Math.min(...starts.map((o) => o[1])) < -0.008);
+  env.reset();
+  for (let i = 0; i < 3; i++) env.step(Float32Array.of(0.3));
+  const saved = env.getState();
+  const a = [0.5, -1, 2, 0].map((u) => env.step(Float32Array.of(u)));
+  const other = make(9);
+  other.setState(saved);
+  const b = [0.5, -1, 2, 0].map((u) => other.step(Float32Array.of(u)));
+  assert.deepEqual(b, a);
+  assert.deepEqual(other.getState(), env.getState());
+  const short = E.getOrElseW(() => assert.fail())(makeEnv('mujoco/inverted-pendulum', { task: 'default', maxEpisodeSteps: 2 }, 0));
+  short.setState(at(0, 0));
+  assert.equal(short.step(Float32Array.of(0)).truncated, false);
+  assert.equal(short.step(Float32Array.of(0)).truncated, true);
+});
