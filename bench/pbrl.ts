@@ -18,7 +18,8 @@ const ACT = 6;
 const BATCH = 1024;
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-const randomDataset = (n: number, rng: Rng): ReplayBuffer => {
+/** n random transitions (obs 24, action 6) in a replay buffer: the benchmarks' dataset. */
+export const randomDataset = (n: number, rng: Rng): ReplayBuffer => {
   const buffer = new ReplayBuffer(n, { obsDim: OBS, actDim: ACT, discreteActions: false });
   buffer.addBatch({
     task: 'bench',
