@@ -54,11 +54,14 @@ export const trainTeacherJob = async (input: TrainTeacherInput, ctx: JobContext)
     : undefined;
   const buffer = ReplayBuffer.fromDataset(batches, rewardOf);
   const rng = Rng.fromSeed(input.seed);
+  const { actorHead, ...td3bcHyper } = input.hyper as Partial<Td3BcHyper> & { actorHead?: string };
+  if (input.algo === 'td3bc' && actorHead === 'gaussian')
+    throw new DistilleryFailure(distilleryError('invalid-input', 'teacher.actorHead=gaussian needs teacher.algo=pbrl (TD3+BC teachers here are deterministic)'));
   const learner =
     input.algo === 'pbrl'
       ? // The run length, for a budget-relative β_ood schedule (oodDecayFraction).
         createPbrlLearner(buffer, { ...(input.hyper as Partial<PbrlHyper>), totalSteps: input.steps }, rng.split('init'))
-      : createTd3BcLearner(buffer, input.hyper as Partial<Td3BcHyper>, rng.split('init'));
+      : createTd3BcLearner(buffer, td3bcHyper, rng.split('init'));
   const updates = rng.split('updates');
   // TD3+BC trains on ONNX Runtime when the backend uses it (same draws, same numbers as tfjs).
   const ort = ortTeacherUpdater(learner.algo, buffer, backend);

@@ -57,7 +57,7 @@ test("the KL loss through the student's bounded head: autodiff gradient equals c
   const raw = Float32Array.from([0.3, -0.5, 0.2, -0.4, -0.1, 0.7, -0.6, 0.1]);
   const teacher = { mean: tf.tensor2d([[0.5, 0.4], [-0.3, 0.2]]), logStd: tf.tensor2d([[-0.8, 0.3], [0, -0.5]]) };
   const loss = (x: tf.Tensor2D): tf.Scalar => klDistillLoss(boundedGaussian(tf.tanh(x) as tf.Tensor2D), teacher);
-  const grad = tf.grad(loss)(tf.tensor2d(raw, [2, 4])).dataSync();
+  const grad = tf.grad((x: tf.Tensor) => loss(x as tf.Tensor2D))(tf.tensor2d(raw, [2, 4])).dataSync();
   const numeric = numericalGradient((x) => tf.tidy(() => loss(tf.tensor2d(x, [2, 4])).dataSync()[0]), raw);
   for (let i = 0; i < raw.length; i++) close(grad[i], numeric[i], 2e-3, `dKL/draw[${i}]`);
   // At the teacher's own parameters the loss and its gradient vanish.

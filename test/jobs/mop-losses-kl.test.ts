@@ -23,8 +23,6 @@ const dir = mkdtempSync(join(tmpdir(), 'distillery-kl-'));
 before(async () => assert.equal((await selectBackend('cpu')())._tag, 'Right'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const close = (got: number, want: number, tol: number, what = ''): void => assert.ok(Math.abs(got - want) <= tol, `${what} ${got} vs ${want}`);
-
 test('the KL loss trains the Gaussian head; MSE and Q a deterministic one', () => {
   assert.equal(studentHeadFor('kl'), 'gaussian');
   assert.equal(studentHeadFor('mse'), 'deterministic');

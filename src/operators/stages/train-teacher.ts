@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type * as t from 'io-ts';
+import * as t from 'io-ts';
 import type { OperatorFunction } from 'rxjs';
 import { LayerWidths, PositiveInt, PositiveNumber, Probability, oneOf, section, withDefault } from '../../core/codecs.ts';
 import type { TrainTeacherOutput } from '../../jobs/index.ts';
@@ -26,6 +26,17 @@ export const TeacherParams = section(
     lr: withDefault(PositiveNumber, 1e-3, 'actor and critic learning rate (thesis: 1e-4)'),
     gamma: withDefault(Probability, 0.95, 'discount (thesis: 0.99)'),
     tau: withDefault(Probability, 0.02, 'target-network soft update (thesis: 0.005)'),
+    actorHead: withDefault(
+      oneOf(['deterministic', 'gaussian'] as const, 'ActorHead'),
+      'deterministic',
+      "PBRL's actor: deterministic (tanh) or gaussian (the thesis' stochastic actor, log σ bounded to [−1, 1]; needed by the KL loss)",
+    ),
+    normalizeStates: withDefault(t.boolean, true, 'PBRL: normalise states with the dataset mean/std (TD3+BC always does; the thesis code does not)'),
+    oodDecayFraction: withDefault(
+      t.union([t.null, Probability]),
+      null,
+      'PBRL: β_ood decays from 3 to 0.1 over this fraction of the run (null: 0.99995 per update, the thesis; 0.068 is the same shape at 1M updates)',
+    ),
   },
   'one offline teacher per task',
 );
@@ -61,7 +72,17 @@ export const trainTeacher = <V extends { readonly task: string; readonly dataset
       datasets: [datasets[datasetKindOf(options.dataset, task)]],
       ...(options.rewardColumn ? { rewardColumn: options.rewardColumn(task) } : {}),
       algo: p.algo,
-      hyper: { hidden: p.hidden, batchSize: p.batchSize, actorLr: p.lr, criticLr: p.lr, gamma: p.gamma, tau: p.tau },
+      hyper: {
+        hidden: p.hidden,
+        batchSize: p.batchSize,
+        actorLr: p.lr,
+        criticLr: p.lr,
+        gamma: p.gamma,
+        tau: p.tau,
+        actorHead: p.actorHead,
+        // PBRL only (TD3+BC always normalises states and has no OOD penalty).
+        ...(p.algo === 'pbrl' ? { normalizeStates: p.normalizeStates, oodDecayFraction: p.oodDecayFraction } : {}),
+      },
       steps: p.steps,
       seed: ctx.rng.split(`teacher/${task}`).seed(),
       backend: ctx.backend.preference,
