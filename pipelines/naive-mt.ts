@@ -12,7 +12,8 @@
  * teacher's settings (hidden sizes, batch, lr, γ, τ). The naive job runs beside the teacher jobs
  * (one worker for it, the rest for teachers), so 2 cores train it in the teachers' wall time.
  *
- * results.json: returns.<task>.mop (the MOP student), .naive, .teacher, each {mean, std, ci95, episodes}.
+ * results.json: returns.<task>.mop (the MOP student), .naive, .teacher, each over seeds {mean, std, ci95, seeds,
+ * perSeed}; every seed's evaluations under seeds.<s>.evaluation.
  */
 import * as t from 'io-ts';
 import { forkJoin, from, map, mergeMap, of, toArray } from 'rxjs';
@@ -20,18 +21,17 @@ import {
   NaiveMtParams as NaiveParams,
   byTaskOrder,
   definePipeline,
+  describeDatasetChoice,
   distill,
   evaluate,
-  findEvaluation,
-  result,
-  returnsEntry,
-  table,
+  forEachSeed,
+  reportReturnsOverSeeds,
   trainNaiveMt,
   trainTeacher,
   withDefaults,
   withEnv,
-  type EvaluationResult,
   type PipelineContext,
+  type TaskEnv,
 } from 'distillery';
 import { MopParams, taskDatasets, validateMop } from './mop.ts';
 
@@ -41,48 +41,53 @@ export type NaiveMtParams = t.TypeOf<typeof NaiveMtCodec>;
 
 export default definePipeline({
   name: 'naive-mt',
-  description: 'Naive multi-task PBRL (one task-conditioned actor, a critic ensemble per task) against MOP on the same datasets',
+  description: 'Naive multi-task PBRL (one task-conditioned actor, a critic ensemble per task) against MOP on the same datasets, over seeds',
   params: NaiveMtParams,
   validate: validateMop,
   graph: (p, ctx) =>
     withEnv(p, (env) =>
-      taskDatasets(p, env, ctx).pipe(
-        toArray(),
-        map(byTaskOrder(env)),
-        mergeMap((datasets) =>
-          forkJoin({
-            naive: of(datasets).pipe(trainNaiveMt(p.naive, p.teacher, ctx, { dataset: p.dataset })),
-            mop: from(datasets).pipe(
-              trainTeacher(p.teacher, ctx, { dataset: p.dataset, workers: Math.max(1, p.workers - 1) }),
-              toArray(),
-              map(byTaskOrder(env)),
-              distill(p.student, ctx, { loss: p.student.loss, dataset: p.dataset }),
-            ),
-          }),
+      forEachSeed(p.seeds, ctx, { workers: p.workers }, (seedCtx) => naiveGraph(p, env, seedCtx)).pipe(
+        map((runs) =>
+          reportReturnsOverSeeds(
+            runs,
+            {
+              tasks: env.tasks,
+              roles: [
+                { role: 'teacher', label: 'teacher' },
+                { role: 'student', label: 'mop' },
+                { role: 'naive', label: 'naive' },
+              ],
+              title: `Naive multi-task PBRL vs MOP on ${p.env} (${describeDatasetChoice(p.dataset)} data; ${p.teacher.steps} ${p.teacher.algo.toUpperCase()} teacher / ${p.naive.steps} naive PBRL updates per task, ${p.student.steps} distillation steps)`,
+              episodes: p.evaluation.episodes,
+            },
+            ctx,
+          ),
         ),
-        evaluate(p.evaluation, env, ctx, ({ naive, mop }) =>
-          mop.tasks.flatMap(({ task, teacher }, i) => [
-            { task, role: 'teacher', policy: { kind: 'policy', dir: teacher.checkpointDir } } as const,
-            { task, role: 'student', policy: { kind: 'student', dir: mop.student.checkpointDir, taskIndex: i } } as const,
-            { task, role: 'naive', policy: { kind: 'student', dir: naive.naive.actorDir, taskIndex: i } } as const,
-          ]),
-        ),
-        map((run) => naiveReport(env.tasks, run.evaluations, p, ctx)),
       ),
     ),
 });
 
-const naiveReport = (tasks: readonly string[], evaluations: readonly EvaluationResult[], p: NaiveMtParams, ctx: PipelineContext): void => {
-  const rows = tasks.map((task) => {
-    const [teacher, student, naive] = ['teacher', 'student', 'naive'].map((role) => findEvaluation(evaluations, task, role));
-    ctx.emit(result(`returns.${task}`, { mop: returnsEntry(student), naive: returnsEntry(naive), teacher: returnsEntry(teacher) }));
-    return [task, teacher.mean, teacher.halfWidth, student.mean, student.halfWidth, naive.mean, naive.halfWidth];
-  });
-  ctx.emit(
-    table(
-      `Naive multi-task PBRL vs MOP on ${p.env} (${p.dataset} data; ${p.teacher.steps} ${p.teacher.algo.toUpperCase()} teacher / ${p.naive.steps} naive PBRL updates per task, ${p.student.steps} distillation steps): returns over ${p.evaluation.episodes} episodes, ± is the 95% CI half-width`,
-      ['task', 'MOP teacher', '±', 'MOP student', '±', 'naive MT', '±'],
-      rows,
+/** One seed: datasets, then the naive actor beside MOP's teachers and student, all evaluated on the same start states. */
+const naiveGraph = (p: NaiveMtParams, env: TaskEnv, ctx: PipelineContext) =>
+  taskDatasets(p, env, ctx).pipe(
+    toArray(),
+    map(byTaskOrder(env)),
+    mergeMap((datasets) =>
+      forkJoin({
+        naive: of(datasets).pipe(trainNaiveMt(p.naive, p.teacher, ctx, { dataset: p.dataset })),
+        mop: from(datasets).pipe(
+          trainTeacher(p.teacher, ctx, { dataset: p.dataset, workers: Math.max(1, p.workers - 1) }),
+          toArray(),
+          map(byTaskOrder(env)),
+          distill(p.student, ctx, { loss: p.student.loss, dataset: p.dataset }),
+        ),
+      }),
+    ),
+    evaluate(p.evaluation, env, ctx, ({ naive, mop }) =>
+      mop.tasks.flatMap(({ task, teacher }, i) => [
+        { task, role: 'teacher', policy: { kind: 'policy', dir: teacher.checkpointDir } } as const,
+        { task, role: 'student', policy: { kind: 'student', dir: mop.student.checkpointDir, taskIndex: i } } as const,
+        { task, role: 'naive', policy: { kind: 'student', dir: naive.naive.actorDir, taskIndex: i } } as const,
+      ]),
     ),
   );
-};

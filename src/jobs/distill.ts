@@ -15,6 +15,7 @@ import { actorSpecOf, criticSpecOf, loadPolicyModel, type PolicyModel } from './
 import { ortCovers, ortStudentTrainer } from './distill-ort.ts';
 import { tfjsBackendOf, usesOrt } from '../nn/backend.ts';
 import type { OrtDistillLoss } from '../nn/ort-student.ts';
+import { StudentStatePools, type StudentStatesOptions } from './student-states.ts';
 
 export interface DistillInput {
   /** Tasks in student order: the student's task index i is the position here. */
@@ -41,6 +42,11 @@ export interface DistillInput {
   readonly backend: BackendPreference;
   readonly checkpointDir: string;
   readonly metricsEvery: number;
+  /**
+   * Distillation states from the student's own episodes instead of the datasets (on-policy,
+   * DAgger-like: see student-states.ts). Absent: states are sampled from each task's datasets.
+   */
+  readonly studentStates?: StudentStatesOptions;
 }
 
 export interface DistillOutput {
@@ -68,7 +74,7 @@ export const distillJob = async (input: DistillInput, ctx: JobContext): Promise<
   if (models.some((m) => m.architecture.obsDim !== obsDim || m.architecture.actDim !== actDim))
     throw new DistilleryFailure(distilleryError('invalid-input', 'distill: teachers differ in observation or action size'));
   const states: Float32Array[] = [];
-  for (const t of input.tasks) states.push(observationsOf(await readAllBatches(t.datasets), t.task));
+  if (!input.studentStates) for (const t of input.tasks) states.push(observationsOf(await readAllBatches(t.datasets), t.task));
 
   const deterministic = input.tasks.filter((_, i) => modelsPerTask[i].some((m) => m.architecture.actorHead !== 'gaussian')).map((t) => t.task);
   if (input.loss === 'kl' && deterministic.length > 0)
@@ -98,6 +104,7 @@ export const distillJob = async (input: DistillInput, ctx: JobContext): Promise<
       ? ortStudentTrainer(student.spec, models, student.mlp.weights(), { loss: input.loss as OrtDistillLoss, adam: { lr: input.lr } })
       : undefined;
   const sampler = rng.split('states');
+  const pools = input.studentStates ? await StudentStatePools.create(input.tasks.map((t) => t.task), input.studentStates, rng.split('student-states'), obsDim) : undefined;
   const batch = new Float32Array(input.batchSize * obsDim);
   const started = Date.now();
   const finalLoss: Record<string, number> = {};
@@ -108,12 +115,16 @@ export const distillJob = async (input: DistillInput, ctx: JobContext): Promise<
       metricsEvery: input.metricsEvery,
       ctx,
       what: 'distill',
-      update: () => {
+      update: (step) => {
+        if (pools?.due(step)) {
+          if (ort) student.mlp.setWeights(ort.weights());
+          pools.refresh((obs, task) => student.act(obs, task));
+        }
         // One step = one student update per task (round-robin), so `steps` means the same for any m.
         const losses: StepMetric[] = [];
         for (let k = 0; k < input.tasks.length; k++) {
           const task = distiller.nextTask();
-          fillRows(batch, states[task], obsDim, input.batchSize, sampler);
+          fillRows(batch, pools ? pools.pool(task) : states[task], obsDim, input.batchSize, sampler);
           const loss = ort ? ort.step(task, batch) : distiller.step(task, batch);
           finalLoss[input.tasks[task].task] = loss;
           losses.push({ name: 'student/loss', value: loss, tags: { task: input.tasks[task].task } });

@@ -34,21 +34,34 @@ export interface CollectDatasetOptions {
  *   collectDataset(o):  -----------(p|)      p = o.path
  */
 export const collectDataset = (ctx: RunContext, o: CollectDatasetOptions): Observable<string> =>
+  recordDataset(ctx, { ...o, behaviorPolicy: o.behaviorPolicy ?? o.policy.name }, () => rollouts(o.env, o.policy, { episodes: o.episodes, rng: o.rng }));
+
+export interface RecordDatasetOptions extends Omit<CollectDatasetOptions, 'policy' | 'behaviorPolicy'> {
+  /** Stored in the file's metadata (`distillery.behavior_policy`). */
+  readonly behaviorPolicy: string;
+}
+
+/**
+ * Persists the transitions of `source` (which must hold `o.episodes` episodes of `o.env`, drawn
+ * from `o.rng`) as `o.path`, like collectDataset: progress, artifact, atomic file, stage record.
+ * For datasets that are not one policy's rollouts (e.g. a `mix` of several).
+ */
+export const recordDataset = (ctx: RunContext, o: RecordDatasetOptions, source: () => Observable<TransitionBatch>): Observable<string> =>
   cachedStage(
     ctx,
     o.id,
-    { path: o.path, env: o.env.id, task: o.env.task, config: o.envConfig, policy: o.behaviorPolicy ?? o.policy.name, episodes: o.episodes, rng: o.rng.path, seed: ctx.seed },
+    { path: o.path, env: o.env.id, task: o.env.task, config: o.envConfig, policy: o.behaviorPolicy, episodes: o.episodes, rng: o.rng.path, seed: ctx.seed },
     (path) => [path],
-    () => collect(ctx, o),
+    () => record(ctx, o, source),
   );
 
-const collect = (ctx: RunContext, o: CollectDatasetOptions): Observable<string> =>
+const record = (ctx: RunContext, o: RecordDatasetOptions, source: () => Observable<TransitionBatch>): Observable<string> =>
   defer(() => {
     const metadata = newDatasetMetadata({
       envId: o.env.id,
       envConfig: o.envConfig,
       tasks: [o.env.task],
-      behaviorPolicy: o.behaviorPolicy ?? o.policy.name,
+      behaviorPolicy: o.behaviorPolicy,
       seed: ctx.seed,
       observationSpace: o.env.observationSpace,
       actionSpace: o.env.actionSpace,
@@ -56,7 +69,7 @@ const collect = (ctx: RunContext, o: CollectDatasetOptions): Observable<string> 
     });
     ctx.emit(progress(o.id, o.label, 0, o.episodes, 'episodes'));
     return concat(
-      rollouts(o.env, o.policy, { episodes: o.episodes, rng: o.rng }).pipe(
+      source().pipe(
         persist(o.path, metadata),
         scan((episodes, b) => episodes + countEpisodeEnds(b), 0),
         tap((done) => ctx.emit(progress(o.id, o.label, done, o.episodes, 'episodes'))),

@@ -136,13 +136,18 @@ const binned = (steps: Map<number, number[]>): Map<number, number> => {
 const seedsLabel = (n: number): string => `${n} seed${n === 1 ? '' : 's'}`;
 
 /** The Vega-Lite specification of one curve: a band layer under a line layer, colour by series. */
-export const curveSpec = (curve: Curve, options: { width?: number; height?: number } = {}): TopLevelSpec => {
+export const curveSpec = (curve: Curve, options: { width?: number; height?: number; xTitle?: string; xLog?: boolean } = {}): TopLevelSpec => {
   // series in name order: a task keeps its colour from chart to chart
   const labels = new Map([...curve.series].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([s, n]) => [s, `${s} (${seedsLabel(n)})`]));
   const values = curve.rows.map((r) => ({ ...r, series: labels.get(r.series)! }));
   const pad = curve.max > curve.min ? 0.05 * (curve.max - curve.min) : Math.max(1e-9, Math.abs(curve.max) * 0.05 || 1);
   const domain = [curve.min - pad, curve.max + pad];
-  const x = { field: 'step', type: 'quantitative' as const, title: 'step', axis: { tickCount: 6 } };
+  const x = {
+    field: 'step',
+    type: 'quantitative' as const,
+    title: options.xTitle ?? 'step',
+    ...(options.xLog ? { scale: { type: 'log' as const, base: 2 }, axis: { values: [...new Set(curve.rows.map((r) => r.step))].sort((p, q) => p - q) } } : { axis: { tickCount: 6 } }),
+  };
   const color = { field: 'series', type: 'nominal' as const, title: null, sort: [...labels.values()], legend: { orient: 'bottom' as const, labelLimit: 400, symbolType: 'stroke' as const, symbolStrokeWidth: 2, symbolOpacity: 1 } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',

@@ -8,7 +8,7 @@ import { loadPolicyModel, modelPolicy } from '../../jobs/policy-model.ts';
 import { collectDataset } from '../collect-dataset.ts';
 import type { RunContext } from '../context.ts';
 import type { TaskEnv } from '../with-env.ts';
-import { PositiveInt } from '../../core/codecs.ts';
+import { NonNegativeNumber, PositiveInt } from '../../core/codecs.ts';
 import { DatasetSource } from './datasets-from.ts';
 
 /** The thesis' dataset kinds: expert (best snapshot), medium (early-stopped), medium-replay (replay buffer up to medium). */
@@ -18,7 +18,7 @@ export type DatasetKind = (typeof DATASET_KINDS)[number];
 export const DataParams = section(
   {
     episodes: withDefault(PositiveInt, 50, 'episodes per medium / expert dataset (the thesis: 1M transitions)'),
-    noise: withDefault(t.number, 0.1, 'Gaussian action noise (std) of the behavior policy while collecting'),
+    noise: withDefault(NonNegativeNumber, 0, 'Gaussian action noise (std) added to the behavior policy while collecting (the thesis: 0, policies rolled out as they are)'),
     from: withDefault(
       t.union([t.null, DatasetSource]),
       null,

@@ -8,6 +8,7 @@ import { distillJobRef } from '../../jobs/refs.ts';
 import type { RunContext } from '../context.ts';
 import { jobStage, type JobDisplay } from '../job-stage.ts';
 import { datasetKindOf, type DatasetChoice } from './dataset-choice.ts';
+import type { TaskEnv } from '../with-env.ts';
 
 export const DistillLoss = oneOf<DistillLossKind>(['mse', 'q', 'kl'], 'DistillLoss');
 export const TaskEncodingCodec = oneOf(['onehot', 'scalar'] as const, 'TaskEncoding');
@@ -37,6 +38,11 @@ export interface DistillOptions<T extends TaughtTask = TaughtTask> {
   readonly dir?: string;
   /** KL loss: σ_T of the Gaussian put around each deterministic teacher's pre-tanh action. */
   readonly teacherStd?: number;
+  /**
+   * Distillation states from the student's own episodes on `env` (on-policy, DAgger-like: every
+   * `every` steps, `episodes` per task, pools of `maxStates`) instead of the datasets.
+   */
+  readonly studentStates?: { readonly env: TaskEnv; readonly every: number; readonly episodes: number; readonly maxStates: number };
   readonly display?: JobDisplay;
 }
 
@@ -76,6 +82,17 @@ export const distill = <T extends TaughtTask>(
       backend: ctx.backend.preference,
       checkpointDir: join(ctx.runDir, options.dir ?? 'student'),
       metricsEvery: Math.max(1, Math.floor(p.steps / 100)),
+      ...(options.studentStates
+        ? {
+            studentStates: {
+              envId: options.studentStates.env.id,
+              envConfig: options.studentStates.env.config,
+              every: options.studentStates.every,
+              episodes: options.studentStates.episodes,
+              maxStates: options.studentStates.maxStates,
+            },
+          }
+        : {}),
     }),
     output: (tasks, student) => ({ tasks, student }),
     cache: (student) => [student.checkpointDir],

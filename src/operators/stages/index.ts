@@ -5,6 +5,8 @@ export * from './train-teacher.ts';
 export * from './distill.ts';
 export * from './train-naive-mt.ts';
 export * from './evaluate.ts';
+export * from './returns-over-seeds.ts';
+export * from './shift-datasets.ts';
 export * from './train-distral.ts';
 export * from './datasets-from.ts';
 export * from './dataset-choice.ts';
