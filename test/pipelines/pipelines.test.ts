@@ -96,6 +96,15 @@ test('ot-mazes: curves, final returns, AUC, paired differences and the proxy hea
   assert.ok(Math.abs(proxy.overlapKendallTau.pooled) <= 1);
 });
 
+test('ot-sweep: every (σ, β) setting gets an AUC over seeds and the best one is the largest', async () => {
+  const r = await runBuiltin('ot-sweep', ['sigmas=[0.01,0.1]', 'betas=[2]', 'seeds=1', 'stepsPerTask=100', 'maxEpisodeSteps=30', 'sac.learningStarts=40', 'sac.batchSize=16', 'sac.hidden=[16]', 'points=4']);
+  assert.deepEqual(r.results.settings.map((s: { sigma: number; beta: number }) => [s.sigma, s.beta]), [[0.01, 2], [0.1, 2]]);
+  const aucs = r.results.settings.map((s: { auc: { mean: number } }) => s.auc.mean);
+  for (const a of aucs) finite(a, 'auc');
+  assert.equal(r.results.best.auc, Math.max(...aucs));
+  assert.equal(r.results.best.beta, 2);
+});
+
 test('distral-two-room: every variant trains, with a final return and a π0 picture where there is a π0; paired against independent learners', async () => {
   const r = await runBuiltin('distral-two-room', ['seeds=2', 'rounds=40', 'window=20', 'variants=["kl-1col","multitask","independent"]', 'pi0PreviousAction=true', 'bootstrap=100']);
   finite(r.results.final['kl-1col'].mean, 'kl-1col');

@@ -68,7 +68,8 @@ export interface OtMazeRunSpec {
   readonly maxEpisodeSteps: number;
   readonly sac: t.TypeOf<typeof OtMazeSacParams>;
   readonly ot: t.TypeOf<typeof OtMazeOtParams>;
-  readonly distral: t.TypeOf<typeof OtMazeDistralParams>;
+  /** Needed by the distral method only. */
+  readonly distral?: t.TypeOf<typeof OtMazeDistralParams>;
   /** The job's seed (shared by the methods of one env and seed: same networks and start cells for sac and sac-ot). */
   readonly jobSeed: number;
   /** Progress label suffix and metric tags. */
@@ -81,7 +82,10 @@ export type OtMazeRun = (TrainOtSacOutput | OtDistralOutput) & Partial<Pick<Trai
 /** The job input of one run. */
 export const otMazeJobInput = (s: OtMazeRunSpec, backend: TrainOtSacInput['backend']): { sac: TrainOtSacInput } | { distral: OtDistralInput } => {
   const envConfig = { maxEpisodeSteps: s.maxEpisodeSteps };
-  if (s.method === 'distral') return { distral: { envId: s.env, envConfig, tasks: [], stepsPerTask: s.stepsPerTask, ...s.distral, seed: s.jobSeed } };
+  if (s.method === 'distral') {
+    if (!s.distral) throw new Error('otMazeJobInput: a distral run needs its parameters');
+    return { distral: { envId: s.env, envConfig, tasks: [], stepsPerTask: s.stepsPerTask, ...s.distral, seed: s.jobSeed } };
+  }
   return {
     sac: {
       envId: s.env,
