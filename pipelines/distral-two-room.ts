@@ -156,7 +156,7 @@ const report = async (p: Params, curves: readonly RunCurve[], runDir: string, rn
   const rows: (string | number | null)[][] = [];
   const pairedRows: (string | number | null)[][] = [];
   const metricPoints: MetricPoint[] = [];
-  const curveName = `Distral on ${ENV}: mean return over the 3 tasks (${p.window}-round means; band: 95% CI over seeds)`;
+  const curveName = `Distral on ${ENV}: mean return over the 3 tasks vs round (${p.window}-round means; band: 95% CI over seeds)`;
   const perVariant = new Map<string, { seeds: number[]; final: number[]; auc: number[] }>();
   for (const variant of p.variants) {
     const runs = curves.filter((c) => c.variant === variant).sort((a, b) => a.seed - b.seed);
