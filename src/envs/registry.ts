@@ -11,8 +11,9 @@ import { pointMassMaze } from './pointmass/pointmass-env.ts';
 import { walkerEnv } from './walker/index.ts';
 import { CLASSIC_ENVS } from './classic/index.ts';
 import { invertedPendulum } from './mujoco-pendulums/inverted-pendulum.ts';
+import { invertedDoublePendulum } from './mujoco-pendulums/inverted-double-pendulum.ts';
 
-const ENVS: readonly MultiTaskEnv[] = [fig61, twoRoom, zigzag, separated, pointMassMaze, walkerEnv, ...CLASSIC_ENVS, invertedPendulum];
+const ENVS: readonly MultiTaskEnv[] = [fig61, twoRoom, zigzag, separated, pointMassMaze, walkerEnv, ...CLASSIC_ENVS, invertedPendulum, invertedDoublePendulum];
 
 export const listEnvs = (): MultiTaskEnv[] => [...ENVS];
 

@@ -1,18 +1,21 @@
 /**
- * Gymnasium's InvertedPendulum-v5 on MuJoCo's WebAssembly build: the model's accelerations
- * against the cart-pole equations of motion written from the MJCF's capsules, the upright
- * equilibrium, the fall and its termination, the reset distribution and exact state replay.
+ * Gymnasium's InvertedPendulum-v5 and InvertedDoublePendulum-v5 on MuJoCo's WebAssembly build:
+ * the model's accelerations against the cart-pole equations of motion written from the MJCF's
+ * capsules, the tip's kinematics, the rewards from their formulas, falls and termination, the
+ * reset distributions and exact state replay.
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as E from 'fp-ts/lib/Either.js';
 import type { MjData } from 'mujoco-js';
 import { INVERTED_PENDULUM, invertedPendulum, invertedPendulumModel } from '../../src/envs/mujoco-pendulums/inverted-pendulum.ts';
+import { INVERTED_DOUBLE_PENDULUM, invertedDoublePendulum, invertedDoublePendulumOutcome } from '../../src/envs/mujoco-pendulums/inverted-double-pendulum.ts';
 import { makeEnv, type Env } from '../../src/envs/index.ts';
 import { mujocoModule } from '../../src/envs/walker/mujoco.ts';
 
 before(async () => {
   await invertedPendulum.prepare!();
+  await invertedDoublePendulum.prepare!();
 });
 
 const make = (seed = 0): Env => E.getOrElseW((e: { message: string }) => assert.fail(e.message))(makeEnv('mujoco/inverted-pendulum', { task: 'default' }, seed));
@@ -101,4 +104,48 @@ test('resets are uniform in ±0.01; a restored state replays exactly; the step l
   short.setState(at(0, 0));
   assert.equal(short.step(Float32Array.of(0)).truncated, false);
   assert.equal(short.step(Float32Array.of(0)).truncated, true);
+});
+
+const makeDouble = (seed = 0): Env => E.getOrElseW((e: { message: string }) => assert.fail(e.message))(makeEnv('mujoco/inverted-double-pendulum', { task: 'default' }, seed));
+
+test('double pendulum: the tip of two 0.6 m poles at the reset pose; observation layout; reset noise U(±0.1) and 0.1·N(0, 1)', () => {
+  const env = makeDouble(2);
+  const angles: number[] = [];
+  const speeds: number[] = [];
+  for (let k = 0; k < 50; k++) {
+    const o = env.reset();
+    const s = env.getState();
+    const [x, a, b] = [s[0], s[1], s[2]];
+    // a hinge about y turns the pole's z axis to (sin θ, 0, cos θ)
+    const tipX = x + 0.6 * Math.sin(a) + 0.6 * Math.sin(a + b);
+    const tipZ = 0.6 * Math.cos(a) + 0.6 * Math.cos(a + b);
+    assert.ok(Math.abs(s[9] - tipX) < 1e-9 && Math.abs(s[10] - tipZ) < 1e-9, `tip ${s[9]}, ${s[10]} vs ${tipX}, ${tipZ}`);
+    const expected = [x, Math.sin(a), Math.sin(b), Math.cos(a), Math.cos(b), s[3], s[4], s[5], s[11]].map((v) => Math.fround(Math.max(-10, Math.min(10, v))));
+    assert.deepEqual(Array.from(o), expected);
+    angles.push(a, b, x);
+    speeds.push(s[3], s[4], s[5]);
+  }
+  assert.ok(angles.every((v) => Math.abs(v) <= INVERTED_DOUBLE_PENDULUM.resetNoise));
+  const sd = Math.sqrt(speeds.reduce((t, v) => t + v * v, 0) / speeds.length);
+  assert.ok(sd > 0.07 && sd < 0.13, `velocity noise std ${sd}`);
+});
+
+test("double pendulum: Gymnasium's reward from the tip and the hinge velocities; it falls without control and terminates at tip z ≤ 1", () => {
+  const env = makeDouble(0);
+  env.reset();
+  let t = 0;
+  for (;;) {
+    const r = env.step(Float32Array.of(0));
+    t++;
+    const s = env.getState();
+    const expected = invertedDoublePendulumOutcome(s[9], s[10], s[4], s[5]);
+    assert.equal(r.reward, expected.reward);
+    assert.equal(r.terminated, s[10] <= 1);
+    if (!r.terminated) assert.ok(r.reward > 8 && r.reward < 10 - 0.64 + 1e-9, `step ${t}: ${r.reward}`);
+    if (r.terminated) break;
+    assert.ok(t < 100, 'it falls');
+  }
+  assert.ok(t >= 3, `fell after ${t} steps`);
+  assert.deepEqual(invertedDoublePendulumOutcome(0, 1.2, 0, 0), { reward: 10 - 0.64, terminated: false });
+  assert.deepEqual(invertedDoublePendulumOutcome(1, 1, 2, 1), { reward: -(0.01 + 1 + 4e-3 + 5e-3), terminated: true });
 });

@@ -20,6 +20,7 @@ const IDS = [
   'classic/car-on-hill',
   'classic/inverted-pendulum-lp',
   'mujoco/inverted-pendulum',
+  'mujoco/inverted-double-pendulum',
 ];
 
 const leftMessage = <A>(r: E.Either<{ code: string; message: string }, A>): { code: string; message: string } => {
