@@ -258,7 +258,6 @@ describe('distillery animate', () => {
 
   test('bad input is one line and a non-zero exit', async () => {
     await ready;
-    expectOneLineError(await run('animate', pointmass), /not a walker dataset/);
     expectOneLineError(await run('animate', noPhysics), /no physics column/);
     expectOneLineError(await run('animate', walkerFile, '--episode', '9'), /no episode 9 of task stand \(episodes: 0–2\)/);
     expectOneLineError(await run('animate', walkerFile, '--task', 'walk'), /no task "walk" \(tasks: stand\)/);

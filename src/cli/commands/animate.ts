@@ -3,7 +3,11 @@ import { basename } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { distilleryError, errorOf, type DistilleryError } from '../../core/errors.ts';
 import { openDatasetReader, type DatasetReader } from '../../data/index.ts';
+import { getEnv } from '../../envs/registry.ts';
+import type { GridFamily } from '../../envs/grid/grid-env.ts';
+import type { PointMassFamily } from '../../envs/pointmass/pointmass-env.ts';
 import { STATE_QPOS, WALKER_STATE_DIM } from '../../envs/walker/index.ts';
+import { topDownEpisodeSvg, type WorldBox } from '../../report/top-down-svg.ts';
 import { walkerEpisodeSvg } from '../../report/walker-svg.ts';
 import { intFlag, parseCommandArgs } from '../args.ts';
 import type { CommandIO } from '../io.ts';
@@ -21,9 +25,85 @@ export interface EpisodeStates {
   readonly return: number;
 }
 
+/** How one env family's episodes are drawn from their simulator states (the physics column). */
+interface Drawer {
+  /** What the physics column of this env holds per row. */
+  readonly stateDim: number;
+  readonly what: string;
+  readonly draw: (ep: EpisodeStates, title: string, every: number) => string;
+}
+
+/** Grid worlds from above: walls, every task's goal (this episode's in bold), the agent moving cell to cell. State: [row, col, step]. */
+const gridDrawer = (family: GridFamily): Drawer => {
+  const { layout } = family.spec;
+  const boxes: WorldBox[] = [];
+  for (let r = 0; r < layout.rows; r++)
+    for (let c = 0; c < layout.cols; c++) if (!layout.free[r * layout.cols + c]) boxes.push({ xmin: c, xmax: c + 1, ymin: r, ymax: r + 1, fill: '#444' });
+  return {
+    stateDim: 3,
+    what: 'grid',
+    draw: (ep, title, every) => {
+      const n = ep.steps + 1;
+      const cell = (k: number, i: number) => ep.states[k * ep.dim + i] + 0.5;
+      const markers = family.tasks.map((task) => {
+        const g = family.goalCell(task);
+        return { x: (g % layout.cols) + 0.5, y: Math.floor(g / layout.cols) + 0.5, label: task, strong: task === ep.task };
+      });
+      return topDownEpisodeSvg({
+        title,
+        bounds: { xmin: 0, xmax: layout.cols, ymin: 0, ymax: layout.rows },
+        yUp: false,
+        boxes,
+        markers,
+        x: Float64Array.from({ length: n }, (_, k) => cell(k, 1)),
+        y: Float64Array.from({ length: n }, (_, k) => cell(k, 0)),
+        dt: 0.2,
+        every,
+        width: Math.min(640, 40 * layout.cols + 24),
+      });
+    },
+  };
+};
+
+/** The point-mass maze from above: walls, goals, the particle's path. State: [x, y, vx, vy, t]. */
+const pointMassDrawer = (family: PointMassFamily): Drawer => ({
+  stateDim: 5,
+  what: 'point mass',
+  draw: (ep, title, every) => {
+    const { maze } = family;
+    const n = ep.steps + 1;
+    return topDownEpisodeSvg({
+      title,
+      bounds: maze.arena,
+      yUp: true,
+      boxes: maze.walls.map((w) => ({ ...w, fill: '#444' })),
+      markers: maze.tasks.map((t) => ({ x: t.goal[0], y: t.goal[1], label: t.name, strong: t.name === ep.task })),
+      x: Float64Array.from({ length: n }, (_, k) => ep.states[k * ep.dim]),
+      y: Float64Array.from({ length: n }, (_, k) => ep.states[k * ep.dim + 1]),
+      dt: 0.1, // the env's control step
+      every,
+    });
+  },
+});
+
+const walkerDrawer: Drawer = {
+  stateDim: WALKER_STATE_DIM,
+  what: 'walker',
+  draw: (ep, title, every) => walkerEpisodeSvg(ep.states, ep.steps + 1, ep.dim, STATE_QPOS, { title, every }),
+};
+
+/** The drawer of a dataset's env, or why there is none. */
+const drawerFor = (path: string, envId: string): E.Either<DistilleryError, Drawer> => {
+  const env = getEnv(envId);
+  if (envId === 'walker') return E.right(walkerDrawer);
+  if (E.isRight(env) && envId.startsWith('grid/') && 'spec' in env.right) return E.right(gridDrawer(env.right as GridFamily));
+  if (E.isRight(env) && envId.startsWith('pointmass/') && 'maze' in env.right) return E.right(pointMassDrawer(env.right as PointMassFamily));
+  return E.left(distilleryError('unsupported', `${path}: animate draws walker, grid and point-mass datasets, not ${JSON.stringify(envId)}`));
+};
+
 /**
- * Draws a walker episode of a dataset as an animated SVG (a stick figure from the physics column:
- * one frame per control step, or every k-th).
+ * Draws one episode of a dataset as an animated SVG from its physics column: a walker as a stick
+ * figure, grid worlds and the point-mass maze from above (one frame per step, or every k-th).
  */
 export const animateCommand = async (argv: readonly string[], io: CommandIO): Promise<E.Either<DistilleryError, number>> => {
   const args = parseCommandArgs(
@@ -44,20 +124,20 @@ export const animateCommand = async (argv: readonly string[], io: CommandIO): Pr
   if (E.isLeft(opened)) return opened;
   const reader = opened.right;
   let found: E.Either<DistilleryError, EpisodeStates>;
+  const drawer = drawerFor(file, reader.metadata.envId);
   try {
-    found = await readWalkerEpisode(reader, typeof v.task === 'string' ? v.task : undefined, episode.right);
+    found = E.isLeft(drawer) ? drawer : await readEpisode(reader, drawer.right, typeof v.task === 'string' ? v.task : undefined, episode.right);
   } finally {
     await reader.close();
   }
   if (E.isLeft(found)) return found;
+  if (E.isLeft(drawer)) return drawer;
   const ep = found.right;
+  const what = drawer.right.what;
   const out = typeof v.out === 'string' ? v.out : `${basename(file).replace(/\.arrow$/, '')}-${ep.task}-episode${ep.episode}.svg`;
   let svg: string;
   try {
-    svg = walkerEpisodeSvg(ep.states, ep.steps + 1, ep.dim, STATE_QPOS, {
-      title: `${basename(file)}: walker ${ep.task}, episode ${ep.episode}, ${ep.steps} steps, return ${ep.return.toFixed(1)}`,
-      every: every.right ?? 1,
-    });
+    svg = drawer.right.draw(ep, `${basename(file)}: ${what} ${ep.task}, episode ${ep.episode}, ${ep.steps} steps, return ${ep.return.toFixed(1)}`, every.right ?? 1);
   } catch (e) {
     return E.left(distilleryError('bad-file', `${file}: episode ${ep.episode} of task ${ep.task} cannot be drawn (${errorOf(e).message})`));
   }
@@ -66,21 +146,20 @@ export const animateCommand = async (argv: readonly string[], io: CommandIO): Pr
   } catch (e) {
     return E.left(distilleryError('io', `--out ${out}: cannot write (${(e as NodeJS.ErrnoException).code ?? errorOf(e).message})`));
   }
-  io.stdout.write(`wrote ${out} (walker ${ep.task}, episode ${ep.episode}, ${ep.steps} steps, return ${ep.return.toFixed(2)})\n`);
+  io.stdout.write(`wrote ${out} (${what} ${ep.task}, episode ${ep.episode}, ${ep.steps} steps, return ${ep.return.toFixed(2)})\n`);
   return E.right(0);
 };
 
 /**
- * The states of one episode of a walker dataset: `task` (default: the first in the file) and
- * episode id `episode` (default: the task's first episode in the file).
+ * The states of one episode of a dataset the drawer can draw: `task` (default: the first in the
+ * file) and episode id `episode` (default: the task's first episode in the file).
  */
-export const readWalkerEpisode = async (reader: DatasetReader, task: string | undefined, episode: number | undefined): Promise<E.Either<DistilleryError, EpisodeStates>> => {
+const readEpisode = async (reader: DatasetReader, drawer: Drawer, task: string | undefined, episode: number | undefined): Promise<E.Either<DistilleryError, EpisodeStates>> => {
   const bad = (m: string) => E.left(distilleryError('invalid-input', `${reader.path}: ${m}`));
-  const { envId, tasks } = reader.metadata;
-  if (envId !== 'walker') return bad(`not a walker dataset (env ${JSON.stringify(envId)}); animate draws the DeepMind Control walker`);
+  const { tasks } = reader.metadata;
   const dim = reader.shape.physicsDim;
-  if (dim === undefined) return bad('has no physics column (the simulator state the walker is drawn from); rollouts store it unless recordPhysics is false');
-  if (dim !== WALKER_STATE_DIM) return bad(`its physics column has ${dim} values per row; a walker state has ${WALKER_STATE_DIM}`);
+  if (dim === undefined) return bad(`has no physics column (the simulator state the ${drawer.what} is drawn from); rollouts store it unless recordPhysics is false`);
+  if (dim !== drawer.stateDim) return bad(`its physics column has ${dim} values per row; a ${drawer.what} state has ${drawer.stateDim}`);
   if (task !== undefined && !tasks.includes(task)) return E.left(distilleryError('not-found', `${reader.path}: no task "${task}" (tasks: ${tasks.join(', ')})`));
 
   let chosenTask = task;
