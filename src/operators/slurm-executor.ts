@@ -278,15 +278,20 @@ const runOnSlurm = <I, O>(ref: JobRef<I, O>, input: I, cluster: Cluster, about: 
       stopped = true;
       ticket?.withdraw();
       if (finished) return;
+      // Asked now, in the tick every job of a dropped stage is asked in (so an array goes as one).
+      const asked = id === undefined ? undefined : cluster.cancel.cancel(id);
       // Cancel once submitted, then wait (up to 30 s) until the job has left the node.
       trackCleanup(
         watching.then(async () => {
           if (id === undefined) return;
           const jobId = id;
           try {
-            const s = await cluster.state(jobId).catch(() => GONE);
-            if (FINAL.has(s.state) || s.gone) return;
-            await cluster.cancel.cancel(jobId);
+            if (asked) await asked;
+            else {
+              const s = await cluster.state(jobId).catch(() => GONE);
+              if (FINAL.has(s.state) || s.gone) return;
+              await cluster.cancel.cancel(jobId);
+            }
             for (let i = 0; i < 60; i++) {
               const now = await cluster.state(jobId).catch(() => GONE);
               if (FINAL.has(now.state) || now.gone) return;

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { from, lastValueFrom, of, take, toArray } from 'rxjs';
 import { cleanupsSettled } from '../../src/core/cleanup.ts';
@@ -227,10 +227,20 @@ test('an array element killed on the cluster fails its stage naming its task; th
   for (const i of [0, 1, 2]) assert.equal(jobState(`${arrayId}_${i}`), 'CANCELLED', `element ${i}`);
 });
 
-test('interrupting a stage scancels its array, running and pending elements alike', { skip, timeout: 180_000 }, async () => {
+test('interrupting a stage scancels its array, running and pending elements alike', { skip, timeout: 180_000 }, async (t) => {
   check();
   const workDir = scratch('slurm-array-cancel');
   const events: PipelineEvent[] = [];
+  // scancel as the executor finds it on the PATH: the real one, each call logged.
+  const bin = scratch('slurm-scancel-log');
+  const log = join(bin, 'calls');
+  const real = execFileSync('sh', ['-c', 'command -v scancel'], { encoding: 'utf8' }).trim();
+  writeFileSync(join(bin, 'scancel'), `#!/bin/sh\necho "$@" >> '${log}'\nexec '${real}' "$@"\n`, { mode: 0o755 });
+  const path = process.env.PATH;
+  process.env.PATH = `${bin}:${path}`;
+  t.after(() => {
+    process.env.PATH = path;
+  });
   // Three endless jobs on a 2-core node: two run, one waits; the stage is dropped (Ctrl-C) once one reports.
   const running = from(['a', 'b', 'c'])
     .pipe(jobStage({ emit: (e) => events.push(e), jobThread: slurmExecutor({ workDir, pollMs: 200 }) }, { job: endless, input: () => ({}), output: (_t, o) => o, display: (task) => ({ id: task, label: `endless ${task}` }) }))
@@ -241,6 +251,7 @@ test('interrupting a stage scancels its array, running and pending elements alik
   running.unsubscribe();
   await cleanupsSettled();
   for (const i of [0, 1, 2]) assert.equal(jobState(`${arrayId}_${i}`), 'CANCELLED', `element ${i}`);
+  assert.equal(readFileSync(log, 'utf8'), `${arrayId}\n`, 'one scancel, of the array');
 });
 
 /** first writes `<dir>/<task>.txt` after `ms`; then reads it: its input names the file, not first's output. */
