@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { DistilleryFailure, distilleryError } from '../../core/errors.ts';
 import { Adam, type AdamOptions } from '../../nn/adam.ts';
+import { activationBackward, sumRows2d, transposeLast, transposedProduct } from '../../nn/dense.ts';
+import type { Mlp } from '../../nn/mlp.ts';
 import { autodiffLoss, mseLoss, type OutputLoss } from '../../nn/loss.ts';
 import type { Student } from '../../nn/student.ts';
 import { klDistillLoss, mseDistillLoss, qDistillLoss } from './losses.ts';
-import { rankingLossTensor, type RankingLossKind } from './ranking.ts';
+import { rankingLossBatch, type RankingLossKind } from './ranking.ts';
 import type { Teacher } from './teacher.ts';
 
 export type DistillLossKind = 'mse' | 'q' | 'kl';
@@ -91,26 +93,42 @@ export class Distiller {
   }
 
   /**
-   * Distillation loss + λ·ranking regularizer, gradients by tfjs' autodiff through the whole
-   * student (the regularizer reaches a hidden layer, which the hand-written backward pass, fed
-   * only at the output, cannot). Both task ids' forward passes carry gradient, except for NDCG,
-   * whose second vector is the reference ranking (a constant, as in ndcgSurrogate).
+   * Distillation loss + λ·ranking regularizer. The regularizer's gradient with respect to the
+   * layer's activations comes from the float64 losses (rankingLossBatch); it enters the student's
+   * hand-written backward pass at that layer, for task i's forward pass and (except NDCG, whose
+   * second vector is the reference ranking) for task j's. tfjs' autodiff through the whole
+   * student ran 2–5× slower on tfjs-wasm (transposed matMuls, see nn/dense.ts).
    */
   private regularizedLossAndGrads(task: number, states: Float32Array, input: tf.Tensor2D, s: tf.Tensor2D, reg: RegularizerOptions): { loss: tf.Scalar; grads: tf.Tensor[] } {
     const mlp = this.student.mlp;
     const others = this.teachers.map((_, j) => j).filter((j) => j !== task);
-    const otherInputs = others.map((j) => this.student.encode(states, j));
-    const constantOthers = reg.kind === 'ndcg' ? otherInputs.map((x) => mlp.forwardAll(x)[reg.layer]) : undefined;
-    const distillLoss = this.scalarLoss(this.teachers[task], s);
-    const params = mlp.params;
-    const { value, grads } = tf.variableGrads(() => {
-      const outs = mlp.forwardAll(input);
-      const h = outs[reg.layer];
-      const ranking = otherInputs.map((x, k) => rankingLossTensor(reg.kind, h, constantOthers ? constantOthers[k] : mlp.forwardAll(x)[reg.layer], reg.temperature));
-      const regularizer = tf.div(tf.addN(ranking), others.length);
-      return tf.add(distillLoss(outs[outs.length - 1]), tf.mul(regularizer, reg.weight)) as tf.Scalar;
-    }, params);
-    return { loss: value, grads: params.map((p) => grads[p.name]) };
+    const outs = mlp.forwardAll(input);
+    const distill = this.outputLoss(this.teachers[task], s)(outs[outs.length - 1]);
+    const h = outs[reg.layer];
+    const [rows, width] = h.shape;
+    const hData = h.dataSync();
+    // Mean over the other tasks j, times λ.
+    const scale = reg.weight / others.length;
+    const gradH = new Float32Array(rows * width);
+    let regularizer = 0;
+    const grads = others.map((j) => {
+      const otherOuts = mlp.forwardAll(this.student.encode(states, j));
+      const r = rankingLossBatch(reg.kind, hData, otherOuts[reg.layer].dataSync(), width, reg.temperature);
+      regularizer += r.loss;
+      for (let k = 0; k < gradH.length; k++) gradH[k] += scale * r.gradX[k];
+      if (reg.kind === 'ndcg') return undefined;
+      return backwardInjected(mlp, otherOuts, new Map([[reg.layer, tf.tensor2d(Float32Array.from(r.gradY!, (g) => scale * g), [rows, width])]]));
+    });
+    const own = backwardInjected(
+      mlp,
+      outs,
+      new Map([
+        [mlp.layers, distill.grad],
+        [reg.layer, tf.tensor2d(gradH, [rows, width])],
+      ]),
+    );
+    const total = grads.reduce<tf.Tensor[]>((acc, g) => (g ? acc.map((a, k) => tf.add(a, g[k])) : acc), own);
+    return { loss: tf.add(distill.loss, scale * regularizer) as tf.Scalar, grads: total };
   }
 
   /** The loss for `task` on `states` without training (for evaluation curves). */
@@ -150,3 +168,28 @@ export class Distiller {
     this.optimizer.dispose();
   }
 }
+
+/**
+ * Parameter gradients of an MLP (aligned with `mlp.params`) given dL/d outs[k] for some k (the
+ * output is k = layers, hidden layer l is k = l): Mlp.backward's pass, with gradients joining at
+ * hidden layers too. Layers above the highest k get zero gradients.
+ */
+export const backwardInjected = (mlp: Mlp, outs: readonly tf.Tensor2D[], inject: ReadonlyMap<number, tf.Tensor2D>): tf.Tensor[] => {
+  const L = mlp.layers;
+  const grads: tf.Tensor[] = new Array(2 * L);
+  let dOut: tf.Tensor2D | undefined; // dL/d outs[l + 1]
+  for (let l = L - 1; l >= 0; l--) {
+    const extra = inject.get(l + 1);
+    dOut = dOut && extra ? (tf.add(dOut, extra) as tf.Tensor2D) : (dOut ?? extra);
+    if (!dOut) {
+      grads[2 * l] = tf.zerosLike(mlp.kernels[l]);
+      grads[2 * l + 1] = tf.zerosLike(mlp.biases[l]);
+      continue;
+    }
+    const dz = activationBackward(dOut, outs[l + 1], l === L - 1 ? mlp.spec.output : mlp.spec.hidden);
+    grads[2 * l] = transposedProduct(outs[l], dz);
+    grads[2 * l + 1] = sumRows2d(dz);
+    if (l > 0) dOut = tf.matMul(dz, transposeLast(mlp.kernels[l])) as tf.Tensor2D;
+  }
+  return grads;
+};
