@@ -12,8 +12,9 @@ import { walkerEnv } from './walker/index.ts';
 import { CLASSIC_ENVS } from './classic/index.ts';
 import { invertedPendulum } from './mujoco-pendulums/inverted-pendulum.ts';
 import { invertedDoublePendulum } from './mujoco-pendulums/inverted-double-pendulum.ts';
+import { cartpoleSwingup } from './mujoco-pendulums/cartpole-swingup.ts';
 
-const ENVS: readonly MultiTaskEnv[] = [fig61, twoRoom, zigzag, separated, pointMassMaze, walkerEnv, ...CLASSIC_ENVS, invertedPendulum, invertedDoublePendulum];
+const ENVS: readonly MultiTaskEnv[] = [fig61, twoRoom, zigzag, separated, pointMassMaze, walkerEnv, ...CLASSIC_ENVS, invertedPendulum, invertedDoublePendulum, cartpoleSwingup];
 
 export const listEnvs = (): MultiTaskEnv[] => [...ENVS];
 

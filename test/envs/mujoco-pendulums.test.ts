@@ -1,5 +1,5 @@
 /**
- * Gymnasium's InvertedPendulum-v5 and InvertedDoublePendulum-v5 on MuJoCo's WebAssembly build:
+ * Gymnasium's InvertedPendulum-v5 and InvertedDoublePendulum-v5 and dm_control's cartpole swing-up on MuJoCo's WebAssembly build:
  * the model's accelerations against the cart-pole equations of motion written from the MJCF's
  * capsules, the tip's kinematics, the rewards from their formulas, falls and termination, the
  * reset distributions and exact state replay.
@@ -10,12 +10,14 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { MjData } from 'mujoco-js';
 import { INVERTED_PENDULUM, invertedPendulum, invertedPendulumModel } from '../../src/envs/mujoco-pendulums/inverted-pendulum.ts';
 import { INVERTED_DOUBLE_PENDULUM, invertedDoublePendulum, invertedDoublePendulumOutcome } from '../../src/envs/mujoco-pendulums/inverted-double-pendulum.ts';
+import { cartpoleSwingup, cartpoleSwingupReward } from '../../src/envs/mujoco-pendulums/cartpole-swingup.ts';
 import { makeEnv, type Env } from '../../src/envs/index.ts';
 import { mujocoModule } from '../../src/envs/walker/mujoco.ts';
 
 before(async () => {
   await invertedPendulum.prepare!();
   await invertedDoublePendulum.prepare!();
+  await cartpoleSwingup.prepare!();
 });
 
 const make = (seed = 0): Env => E.getOrElseW((e: { message: string }) => assert.fail(e.message))(makeEnv('mujoco/inverted-pendulum', { task: 'default' }, seed));
@@ -148,4 +150,36 @@ test("double pendulum: Gymnasium's reward from the tip and the hinge velocities;
   assert.ok(t >= 3, `fell after ${t} steps`);
   assert.deepEqual(invertedDoublePendulumOutcome(0, 1.2, 0, 0), { reward: 10 - 0.64, terminated: false });
   assert.deepEqual(invertedDoublePendulumOutcome(1, 1, 2, 1), { reward: -(0.01 + 1 + 4e-3 + 5e-3), terminated: true });
+});
+
+const makeSwingup = (seed = 0): Env => E.getOrElseW((e: { message: string }) => assert.fail(e.message))(makeEnv('mujoco/cartpole-swingup', { task: 'default' }, seed));
+
+test("cartpole swing-up: dm_control's smooth reward, a hanging start, 0.01 s steps, the pole's xmat in the observation", () => {
+  // reward pieces at chosen points: upright pole at the centre, no control, no spin → 1
+  assert.equal(cartpoleSwingupReward(0, 0, 0, 0), 1);
+  // hanging: upright = 0
+  assert.equal(cartpoleSwingupReward(0, Math.PI, 0, 0), 0);
+  // full control: small_control = (4 + 0)/5; one margin of spin: small_velocity = (1 + 0.1)/2; cart 2 m away: centered (1 + 0.1)/2
+  assert.ok(Math.abs(cartpoleSwingupReward(2, 0, 5, 1) - 0.8 * 0.55 * 0.55) < 1e-12);
+  const env = makeSwingup(3);
+  const o = env.reset();
+  assert.ok(o[1] < -0.99 && Math.abs(o[0]) < 0.05, `hanging start ${Array.from(o)}`);
+  const r = env.step(Float32Array.of(0.5));
+  const s = env.getState();
+  assert.ok(Math.abs(s[6] - 0.01) < 1e-12);
+  assert.deepEqual(Array.from(r.observation), [s[0], Math.cos(s[1]), Math.sin(s[1]), s[2], s[3]].map(Math.fround));
+  assert.equal(r.reward, cartpoleSwingupReward(s[0], s[1], s[3], 0.5));
+  assert.ok(s[2] > 0, 'pushing right moves the cart right');
+  assert.equal(r.terminated, false);
+});
+
+test('cartpole swing-up: a hanging pole under no control stays down (stable equilibrium), energy conserved up to damping', () => {
+  const env = makeSwingup(0);
+  env.setState(Float64Array.of(0, Math.PI + 0.1, 0, 0, 0, 0, 0, 0));
+  let maxDev = 0;
+  for (let i = 0; i < 300; i++) {
+    env.step(Float32Array.of(0));
+    maxDev = Math.max(maxDev, Math.abs(env.getState()[1] - Math.PI));
+  }
+  assert.ok(maxDev <= 0.1 + 1e-3 && maxDev > 0.09, `the swing keeps its amplitude: ${maxDev}`);
 });

@@ -21,6 +21,7 @@ const IDS = [
   'classic/inverted-pendulum-lp',
   'mujoco/inverted-pendulum',
   'mujoco/inverted-double-pendulum',
+  'mujoco/cartpole-swingup',
 ];
 
 const leftMessage = <A>(r: E.Either<{ code: string; message: string }, A>): { code: string; message: string } => {
