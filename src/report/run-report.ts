@@ -60,9 +60,10 @@ export type MetricLine = t.TypeOf<typeof MetricLine>;
 
 /**
  * Visits every metric event of metrics.jsonl, streamed line by line (memory does not grow with
- * the file); a bad line fails with its number. A missing file has no metrics.
+ * the file); a bad line fails with its number. A missing file has no metrics. `visit` may wait
+ * (a slow reader of what it writes) and stops the scan by returning false.
  */
-export const scanMetrics = async (file: string, visit: (m: MetricLine) => void): Promise<E.Either<DistilleryError, number>> => {
+export const scanMetrics = async (file: string, visit: (m: MetricLine) => void | boolean | Promise<void | boolean>): Promise<E.Either<DistilleryError, number>> => {
   let lineNo = 0;
   let count = 0;
   try {
@@ -80,8 +81,9 @@ export const scanMetrics = async (file: string, visit: (m: MetricLine) => void):
       }
       const m = decode(MetricLine, raw, `${file}:${lineNo}`);
       if (E.isLeft(m)) return E.left(distilleryError('bad-file', m.left.message));
-      visit(m.right);
+      const go = visit(m.right);
       count++;
+      if ((go instanceof Promise ? await go : go) === false) break;
     }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;

@@ -77,14 +77,44 @@ export const metricsCommand = async (argv: readonly string[], io: CommandIO): Pr
   if (args.right.values.csv) {
     // `task` first: the tag every per-task metric has
     const tagColumns = [...tagKeys].sort((a, b) => (a === 'task' ? -1 : b === 'task' ? 1 : a < b ? -1 : a > b ? 1 : 0));
-    io.stdout.write(['name', 'step', 'value', 'time', ...tagColumns].map(csvField).join(',') + '\n');
-    const second = await scanMetrics(file, (m) => {
-      if (!wanted(m.name)) return;
-      // a non-finite value (null in the JSON) is an empty cell: NaN in pandas, NA in R
-      const row = [m.name, String(m.step), m.value === null ? '' : String(m.value), m.time ?? '', ...tagColumns.map((k) => m.tags?.[k] ?? '')];
-      io.stdout.write(row.map(csvField).join(',') + '\n');
-    });
-    if (E.isLeft(second)) return second;
+    // Written in chunks, waiting for the reader when it is slower (memory stays flat); a reader
+    // that stops early (`| head`) ends the scan instead of an EPIPE error.
+    let closed = false;
+    const onError = (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') closed = true;
+    };
+    io.stdout.on('error', onError);
+    let chunk = ['name', 'step', 'value', 'time', ...tagColumns].map(csvField).join(',') + '\n';
+    const flush = async (): Promise<boolean> => {
+      if (closed) return false;
+      const more = io.stdout.write(chunk);
+      chunk = '';
+      if (!more) await new Promise<void>((resolve) => {
+        const done = () => {
+          io.stdout.off('drain', done);
+          io.stdout.off('close', done);
+          io.stdout.off('error', done);
+          resolve();
+        };
+        io.stdout.on('drain', done);
+        io.stdout.on('close', done);
+        io.stdout.on('error', done);
+      });
+      return !closed;
+    };
+    try {
+      const second = await scanMetrics(file, (m) => {
+        if (!wanted(m.name)) return;
+        // a non-finite value (null in the JSON) is an empty cell: NaN in pandas, NA in R
+        const row = [m.name, String(m.step), m.value === null ? '' : String(m.value), m.time ?? '', ...tagColumns.map((k) => m.tags?.[k] ?? '')];
+        chunk += row.map(csvField).join(',') + '\n';
+        return chunk.length >= 1 << 16 ? flush() : true;
+      });
+      if (E.isLeft(second)) return second;
+      await flush();
+    } finally {
+      io.stdout.off('error', onError);
+    }
     return E.right(0);
   }
   const rows = [...series.values()].map((s) => [s.name, s.tags, s.n, s.first, s.last, s.lastValue, Number.isFinite(s.min) ? s.min : null, Number.isFinite(s.max) ? s.max : null]);
