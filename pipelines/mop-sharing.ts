@@ -7,13 +7,21 @@
  *
  * τ-a is the thesis' definition; τ-b (scipy's default) corrects for ties, which ReLU zeros make
  * common; both are reported (and τ-c in results.json).
+ *
+ *   ─▶ per entry of `regularizers`: the same teachers distilled with + λ·ranking regularizer
+ *      ─▶ evaluate ─▶ measureSharing ─▶ τ and returns with and without each (the thesis' Fig. 6.5)
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as t from 'io-ts';
+import * as E from 'fp-ts/lib/Either.js';
 import { concatMap, from, map, mergeMap, of, toArray, type Observable } from 'rxjs';
 import {
+  DistillLoss,
   LayerWidths,
+  RegularizerProps,
+  checkRegularizer,
+  StudentParams,
   SharingParams,
   artifact,
   definePipeline,
@@ -22,18 +30,33 @@ import {
   findEvaluation,
   renderLineChart,
   measureSharing,
+  oneOf,
+  regularizerOf,
+  section,
   table,
   withDefault,
   withEnv,
   type PipelineContext,
+  type EvaluationResult,
   type SharingReport,
   type TaskEnv,
   type TaughtTask,
 } from 'distillery';
 import { MopParams, mopGraph, validateMop } from './mop.ts';
 
+const { regularizer: _chosenPerStudent, ...regularizerSettings } = RegularizerProps;
+
 export const MopSharingParams = t.type({
   ...MopParams.props,
+  student: section(
+    { ...StudentParams.props, loss: withDefault(DistillLoss, 'mse', 'distillation loss: mse, q or kl'), ...regularizerSettings },
+    'the multi-task student (the regularizer settings apply to the students of `regularizers`)',
+  ),
+  regularizers: withDefault(
+    t.array(oneOf(['ndcg', 'pairwise', 'listwise'] as const, 'Regularizer')),
+    ['ndcg', 'pairwise', 'listwise'],
+    "one more student per ranking regularizer (λ = student.regularizerWeight), from the same teachers, evaluated and measured like the first (the thesis' Fig. 6.5)",
+  ),
   sharing: SharingParams,
   widths: withDefault(
     t.array(LayerWidths),
@@ -47,7 +70,7 @@ export default definePipeline({
   name: 'mop-sharing',
   description: "MOP, then Kendall τ between the student's layer activations across tasks (per-state and average, τ-a and τ-b)",
   params: MopSharingParams,
-  validate: validateMop,
+  validate: (p) => E.chainFirst(() => checkRegularizer({ ...p.student, regularizer: p.regularizers[0] ?? 'none' }))(validateMop(p)),
   graph: (p, ctx) =>
     withEnv(p, (env) =>
       mopGraph(p, env, ctx).pipe(
@@ -57,7 +80,8 @@ export default definePipeline({
           await meanActivationFigures(run.sharing, ctx);
           return run;
         }),
-        mergeMap((run) => widthSweep(run.tasks, run.sharing, p, env, ctx)),
+        mergeMap((run) => widthSweep(run.tasks, run.sharing, p, env, ctx).pipe(map(() => run))),
+        mergeMap((run) => regularizerSweep(run.tasks, run.sharing, run.evaluations, p, env, ctx)),
       ),
     ),
 });
@@ -156,6 +180,57 @@ const widthSweep = (tasks: readonly TaughtTask[], first: SharingReport, p: MopSh
               `Student returns against width on ${p.env} (${p.evaluation.episodes} evaluation episodes)`,
               ['hidden', ...tasks.map(({ task }) => task)],
               extra.map(({ hidden, returns }) => [widthName(hidden), ...returns.map((r) => Number(r.toFixed(2)))]),
+            ),
+          );
+          return extra;
+        }),
+      );
+
+/**
+ * One more student per entry of `regularizers` (checkpoint `student-<kind>`, results
+ * `regularizers.<kind>.sharing`, evaluations `evaluation.<task>.student-<kind>`), distilled from
+ * the same teachers with the same RNG as the first; then τ and returns with and without each.
+ */
+const regularizerSweep = (
+  tasks: readonly TaughtTask[],
+  first: SharingReport,
+  evaluations: readonly EvaluationResult[],
+  p: MopSharingParams,
+  env: TaskEnv,
+  ctx: PipelineContext,
+): Observable<unknown> =>
+  p.regularizers.length === 0
+    ? of(undefined)
+    : from(p.regularizers).pipe(
+        concatMap((kind) =>
+          of(tasks).pipe(
+            distill(p.student, ctx, {
+              loss: p.student.loss,
+              dataset: p.dataset,
+              regularizer: regularizerOf({ ...p.student, regularizer: kind })!,
+              dir: `student-${kind}`,
+              display: { id: `student-${kind}`, label: `student + ${kind} regularizer` },
+            }),
+            evaluate(p.evaluation, env, ctx, ({ student }) =>
+              tasks.map(({ task }, i) => ({ task, role: `student-${kind}`, policy: { kind: 'student', dir: student.checkpointDir, taskIndex: i } }) as const),
+            ),
+            measureSharing(p.sharing, env, ctx, { dataset: p.dataset, key: `regularizers.${kind}.sharing` }),
+            map((run) => ({ name: `+ ${kind} (λ ${p.student.regularizerWeight})`, sharing: run.sharing, returns: tasks.map(({ task }) => findEvaluation(run.evaluations, task, `student-${kind}`).mean) })),
+          ),
+        ),
+        toArray(),
+        map((extra) => {
+          const all = [{ name: 'none', sharing: first, returns: tasks.map(({ task }) => findEvaluation(evaluations, task, 'student').mean) }, ...extra];
+          const layer = regularizerOf({ ...p.student, regularizer: 'pairwise' })!.layer;
+          ctx.emit(
+            table(
+              `Ranking regularizers on ${p.env} (layer ${layer} regularized; Kendall τ per layer, first task pair; returns over ${p.evaluation.episodes} episodes)`,
+              ['regularizer', ...first.layers.flatMap((l) => [`layer ${l.layer + 1} per-state τ-a`, `layer ${l.layer + 1} average τ-a`, `layer ${l.layer + 1} per-state τ-b`]), ...tasks.map(({ task }) => `return ${task}`)],
+              all.map(({ name, sharing, returns }) => [
+                name,
+                ...sharing.layers.flatMap((l) => [fmt(l.pairs[0].perState.a.mean), fmt(l.pairs[0].average.a), fmt(l.pairs[0].perState.b.mean)]),
+                ...returns.map((r) => Number(r.toFixed(2))),
+              ]),
             ),
           );
           return extra;

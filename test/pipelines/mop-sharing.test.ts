@@ -12,7 +12,7 @@ import { runBuiltin, scratch, TINY_MOP } from './helpers.ts';
 const inRange = (x: unknown, what: string) => assert.ok(typeof x === 'number' && x >= -1 && x <= 1, `${what}: ${String(x)}`);
 
 test('mop-sharing: MOP, then per-state and average τ for every layer and task pair, and a table', async () => {
-  const r = await runBuiltin('mop-sharing', [...TINY_MOP, 'sharing.states=30']);
+  const r = await runBuiltin('mop-sharing', [...TINY_MOP, 'sharing.states=30', 'regularizers=[]']);
   assert.equal(r.status, 'completed');
   // MOP's own results are still there.
   for (const task of ['left', 'right']) assert.ok(Number.isFinite(r.results.returns[task].student.mean));
@@ -46,7 +46,7 @@ test('mop-sharing: MOP, then per-state and average τ for every layer and task p
 test('mop-sharing with source=student: the states are the student\'s own, sampled from its episodes', async () => {
   // TINY_MOP episodes last at most 40 steps: 1 episode per task has ≤ 40 states, so asking for
   // 500 takes them all.
-  const r = await runBuiltin('mop-sharing', [...TINY_MOP, 'sharing.source=student', 'sharing.episodes=1']);
+  const r = await runBuiltin('mop-sharing', [...TINY_MOP, 'sharing.source=student', 'sharing.episodes=1', 'regularizers=[]']);
   const s = r.results.sharing;
   for (const task of ['left', 'right']) assert.ok(s.states[task] >= 1 && s.states[task] <= 40, `${task}: ${s.states[task]}`);
   const pair = s.layer1['left-right'];
@@ -56,7 +56,7 @@ test('mop-sharing with source=student: the states are the student\'s own, sample
 });
 
 test('mop-sharing with widths: one more student per width, evaluated and measured, and the width tables', async () => {
-  const r = await runBuiltin('mop-sharing', [...TINY_MOP, 'sharing.states=20', 'widths=[[8,8],[4]]']);
+  const r = await runBuiltin('mop-sharing', [...TINY_MOP, 'sharing.states=20', 'widths=[[8,8],[4]]', 'regularizers=[]']);
   assert.deepEqual(Object.keys(r.results.widths).sort(), ['4', '8x8']);
   assert.equal(r.results.widths['8x8'].sharing.layer1.meanActivation.left.length, 8);
   assert.equal(r.results.widths['4'].sharing.layer2, undefined, 'one hidden layer');
@@ -68,9 +68,27 @@ test('mop-sharing with widths: one more student per width, evaluated and measure
   assert.ok(titles.some((x) => x.startsWith('Student returns against width')));
 });
 
+test('mop-sharing with regularizers (the default): one more student per regularizer, evaluated and measured, and the with/without table', async () => {
+  const r = await runBuiltin('mop-sharing', [...TINY_MOP, 'sharing.states=20', 'student.regularizerWeight=5']);
+  assert.equal(r.status, 'completed');
+  assert.deepEqual(Object.keys(r.results.regularizers).sort(), ['listwise', 'ndcg', 'pairwise']);
+  for (const kind of ['ndcg', 'pairwise', 'listwise']) {
+    assert.ok(existsSync(join(r.dir, `student-${kind}`)), `checkpoint of ${kind}`);
+    assert.ok(r.results.regularizers[kind].sharing.layer2['left-right'], `τ of ${kind}`);
+    for (const task of ['left', 'right']) assert.ok(Number.isFinite(r.results.evaluation[task][`student-${kind}`].mean));
+  }
+  const t = (r.results.tables as { title: string; rows: unknown[][] }[]).find((x) => x.title.startsWith('Ranking regularizers'))!;
+  assert.match(t.title, /layer 2 regularized/);
+  assert.deepEqual(t.rows.map((row) => row[0]), ['none', '+ ndcg (λ 5)', '+ pairwise (λ 5)', '+ listwise (λ 5)']);
+  // The regularizer changes the student: its returns or τ differ from the plain student's somewhere.
+  assert.ok(t.rows.slice(1).every((row) => JSON.stringify(row.slice(1)) !== JSON.stringify(t.rows[0].slice(1))));
+});
+
 test('mop-sharing: a bad sharing parameter is refused before anything is written', async () => {
   const dir = join(scratch('mop-sharing-bad'), 'run');
   await assert.rejects(runBuiltin('mop-sharing', [...TINY_MOP, 'sharing.states=0'], { dir }), /sharing\.states/);
   await assert.rejects(runBuiltin('mop-sharing', [...TINY_MOP, 'widths=[[0]]'], { dir }), /widths/);
+  await assert.rejects(runBuiltin('mop-sharing', [...TINY_MOP, 'regularizers=["dcg"]'], { dir }), /regularizers/);
+  await assert.rejects(runBuiltin('mop-sharing', [...TINY_MOP, 'student.regularizerLayer=3'], { dir }), /student\.regularizerLayer: 3 is not a hidden layer/);
   assert.ok(!existsSync(dir));
 });
