@@ -6,9 +6,10 @@
  *   ──▶ per task: learning curves (mean over seeds, 95% CI band, SVG), final and curve-mean
  *       returns (± 95% CI over seeds), mt-ddpg − ddpg paired by seed
  *
- * The paper's tasks are the MuJoCo (PyBullet in the paper) inverted pendulum, inverted double
- * pendulum and pendulum swing-up; those are not built yet, so the default tasks are Gymnasium's
- * Pendulum-v1 (a swing-up) and MountainCarContinuous-v0. Reduced budget: see `run.steps`.
+ * The default tasks are the paper's three, on MuJoCo where the paper used PyBullet: Gymnasium's
+ * InvertedPendulum-v5 and InvertedDoublePendulum-v5 and DeepMind Control's cartpole swing-up.
+ * `--set 'envs=["classic/pendulum","classic/mountain-car-continuous"]'` runs it on Gymnasium's
+ * continuous classic-control envs. Reduced budget: see `run.steps`.
  */
 import * as t from 'io-ts';
 import * as E from 'fp-ts/lib/Either.js';
@@ -31,7 +32,7 @@ import {
 import { reportTaskCurves } from './_shared-representations.ts';
 
 const Params = t.type({
-  envs: withDefault(nonEmptyArray(NonEmptyString), ['classic/pendulum', 'classic/mountain-car-continuous'], 'continuous-action envs, task "default" of each'),
+  envs: withDefault(nonEmptyArray(NonEmptyString), ['mujoco/inverted-pendulum', 'mujoco/inverted-double-pendulum', 'mujoco/cartpole-swingup'], 'continuous-action envs, task "default" of each'),
   seeds: SeedsParam(3),
   workers: withDefault(PositiveInt, 2, 'jobs at once across seeds'),
   run: MtDdpgRunParams,

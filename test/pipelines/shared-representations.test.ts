@@ -63,13 +63,14 @@ test('mt-transfer and mt-dqn refuse bad env lists with one line before running',
   await assert.rejects(runBuiltin('mt-ddpg', ['envs=["classic/cartpole"]']), /bounded continuous actions/);
 });
 
-test('mt-ddpg: multi-task and single-task DDPG per seed on the two continuous classic envs', async () => {
+test('mt-ddpg: multi-task and single-task DDPG per seed on the paper\'s three MuJoCo pendulum tasks', async () => {
   const r = await runBuiltin('mt-ddpg', ['seeds=2', 'run.steps=20', 'run.evalEvery=10', 'run.evalEpisodes=1', 'run.hyper.hidden=[8,8]', 'run.hyper.batchSize=8', 'run.hyper.learningStarts=10']);
   assert.equal(r.status, 'completed');
-  for (const task of ['classic/pendulum/default', 'classic/mountain-car-continuous/default'])
+  for (const task of ['mujoco/inverted-pendulum/default', 'mujoco/inverted-double-pendulum/default', 'mujoco/cartpole-swingup/default'])
     for (const method of ['mt-ddpg', 'ddpg']) {
       finite(r.results.final[task][method].mean, `${task} ${method}`);
       assert.equal(r.results.final[task][method].seeds, 2);
     }
-  assert.equal(r.results.datasets.length, 8);
+  // 2 seeds × (3 tasks in the multi-task run + 3 single-task runs)
+  assert.equal(r.results.datasets.length, 12);
 });
