@@ -14,6 +14,8 @@ export class GraphBuilder {
   private readonly outputs: OnnxValueInfo[] = [];
   private readonly names = new Set<string>();
   private readonly floatConstants = new Map<string, Value>();
+  /** Node outputs renamed into graph outputs: later uses of the old name read the new one. */
+  private readonly renamed = new Map<Value, Value>();
   private counter = 0;
 
   constructor(readonly name: string) {}
@@ -38,9 +40,24 @@ export class GraphBuilder {
     return name;
   }
 
-  /** Makes `value` a graph output called `name` (through Identity: outputs need their own name). */
-  output(value: Value, name: string, dims: readonly (number | string)[]): void {
-    this.nodes.push({ opType: 'Identity', inputs: [value], outputs: [this.claim(name)], name: `out_${name}`, attributes: [] });
+  /**
+   * Makes `value` a graph output called `name`. A node's own output is renamed (an Identity would
+   * copy the tensor every run: ~10% of a training step when every weight and moment is an output);
+   * a graph input, an initializer or a value already output goes through Identity.
+   */
+  output(given: Value, name: string, dims: readonly (number | string)[]): void {
+    this.claim(name);
+    const value = this.renamed.get(given) ?? given;
+    const producer = this.nodes.findIndex((n) => n.outputs.includes(value));
+    if (producer >= 0 && !this.outputs.some((o) => o.name === value)) {
+      const rename = (xs: readonly string[]): string[] => xs.map((x) => (x === value ? name : x));
+      for (let i = 0; i < this.nodes.length; i++) {
+        const n = this.nodes[i];
+        if (n.inputs.includes(value) || n.outputs.includes(value)) this.nodes[i] = { ...n, inputs: rename(n.inputs), outputs: rename(n.outputs) };
+      }
+      this.renamed.set(given, name);
+      this.renamed.set(value, name);
+    } else this.nodes.push({ opType: 'Identity', inputs: [value], outputs: [name], name: `out_${name}`, attributes: [] });
     this.outputs.push({ name, dims });
   }
 
@@ -68,7 +85,7 @@ export class GraphBuilder {
 
   op(opType: string, inputs: readonly Value[], attributes: readonly OnnxAttribute[] = [], outputCount = 1): Value[] {
     const outputs = Array.from({ length: outputCount }, () => this.fresh(opType.toLowerCase()));
-    this.nodes.push({ opType, inputs, outputs, name: this.fresh(`n_${opType}`), attributes });
+    this.nodes.push({ opType, inputs: inputs.map((i) => this.renamed.get(i) ?? i), outputs, name: this.fresh(`n_${opType}`), attributes });
     return outputs;
   }
 

@@ -89,12 +89,14 @@ export class OrtSession {
     private readonly session: NativeSession,
   ) {}
 
-  static create(graph: OnnxGraph): OrtSession {
+  /** `profilePrefix`: ORT writes per-node timings to `<prefix>_<date>.json` on `endProfiling()`. */
+  static create(graph: OnnxGraph, options: { profilePrefix?: string } = {}): OrtSession {
     const ort = loadOrt();
     if (!ort) throw new Error(`onnxruntime-node is not available: ${ortLoadError()}`);
     const bytes = serializeModel(graph);
     const session = ort.newSession();
-    session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, SESSION_OPTIONS);
+    const profiling = options.profilePrefix ? { enableProfiling: true, profileFilePrefix: options.profilePrefix } : {};
+    session.loadModel(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength, { ...SESSION_OPTIONS, ...profiling });
     return new OrtSession(ort, session);
   }
 
@@ -114,6 +116,11 @@ export class OrtSession {
     const out: Record<string, Float32Array> = {};
     for (const name of outputs) out[name] = into[name]?.data ?? result[name].data;
     return out;
+  }
+
+  /** Ends profiling (sessions created with a profilePrefix); ORT writes its JSON file. */
+  endProfiling(): void {
+    this.session.endProfiling();
   }
 
   dispose(): void {
