@@ -34,7 +34,7 @@ import {
   distilleryError,
   finalReturn,
   getEnv,
-  gridHeatmapSvg,
+  renderGridHeatmap,
   kendallTau,
   log,
   nonEmptyArray,
@@ -221,12 +221,13 @@ const report = async (p: Params, finished: readonly Finished[], runDir: string, 
       const path = join(runDir, `ot-proxy-${env.replace('/', '-')}.svg`);
       writeFileSync(
         path,
-        gridHeatmapSvg({
+        await renderGridHeatmap({
           title: `${env}: mean OT proxy reward per cell`,
           grid: ot[0].run.grid,
           values: pooled,
           labels,
-          legend: `all tasks, ${ot.length} seeds, σ = ${p.ot.sigma}, β = ${p.ot.beta}, proxy at ${p.ot.proxy};`,
+          legend: 'mean OT proxy reward',
+          caption: `all tasks, ${ot.length} seeds, σ = ${p.ot.sigma}, β = ${p.ot.beta}, proxy at ${p.ot.proxy}`,
         }),
       );
       events.push(artifact(path, 'figure', `OT proxy reward per cell on ${env}`));

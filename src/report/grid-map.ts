@@ -1,4 +1,4 @@
-import { esc, fmt, ramp, svgDocument } from './svg.ts';
+import { esc, ramp, svgDocument } from './svg.ts';
 
 /** A grid's geometry as plain data (row-major cells, 1 = free). */
 export interface GridGeometry {
@@ -8,29 +8,6 @@ export interface GridGeometry {
 }
 
 const CELL = 36;
-
-/**
- * A value per cell as a heat map (walls dark, NaN cells blank), with optional labels (goals,
- * start). Values are scaled to [min, max] of the finite ones.
- */
-export const gridHeatmapSvg = (o: { title: string; grid: GridGeometry; values: ArrayLike<number>; labels?: ReadonlyMap<number, string>; legend?: string }): string => {
-  const { rows, cols, free } = o.grid;
-  const finite = Array.from(o.values).filter((v, c) => free[c] && Number.isFinite(v));
-  const lo = Math.min(...finite);
-  const hi = Math.max(...finite);
-  const body: string[] = [`<text x="8" y="18" font-size="14">${esc(o.title)}</text>`];
-  for (let r = 0; r < rows; r++)
-    for (let c = 0; c < cols; c++) {
-      const cell = r * cols + c;
-      const v = o.values[cell];
-      const fill = !free[cell] ? '#333' : Number.isFinite(v) ? ramp(hi > lo ? (v - lo) / (hi - lo) : 1) : '#fff';
-      body.push(`<rect x="${c * CELL + 8}" y="${r * CELL + 28}" width="${CELL}" height="${CELL}" fill="${fill}" stroke="#999" stroke-width="0.5"/>`);
-      const label = o.labels?.get(cell);
-      if (label) body.push(`<text x="${c * CELL + 8 + CELL / 2}" y="${r * CELL + 28 + CELL / 2 + 4}" text-anchor="middle" font-weight="bold" fill="#c00">${esc(label)}</text>`);
-    }
-  body.push(`<text x="8" y="${rows * CELL + 46}">${esc(o.legend ?? '')} scale: white ${fmt(lo)} → blue ${fmt(hi)}</text>`);
-  return svgDocument(cols * CELL + 16, rows * CELL + 56, body);
-};
 
 /**
  * A policy on a grid: each free cell shaded by the probability of its most likely action, with an
