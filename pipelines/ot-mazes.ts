@@ -20,6 +20,7 @@ import {
   FiniteNumber,
   NonEmptyString,
   OtMazeDistralParams,
+  OtMazeNeuralDistralParams,
   OtMazeOtParams,
   OtMazeSacParams,
   PositiveInt,
@@ -55,12 +56,12 @@ import {
   type Rng,
 } from 'distillery';
 
-const METHODS = ['sac-ot', 'distral', 'sac'] as const;
+const METHODS = ['sac-ot', 'distral', 'sac', 'distral-neural'] as const;
 type Method = (typeof METHODS)[number];
 
 const Params = t.type({
   envs: withDefault(nonEmptyArray(NonEmptyString), ['grid/zigzag', 'grid/separated'], 'grid mazes'),
-  methods: withDefault(nonEmptyArray(oneOf(METHODS, 'method')), [...METHODS], 'methods compared'),
+  methods: withDefault(nonEmptyArray(oneOf(METHODS, 'method')), ['sac-ot', 'distral', 'sac'], "methods compared ('distral-neural': soft-Q Distral on SAC's networks and budget, not in the default list for time)"),
   seeds: withDefault(PositiveInt, 5, 'training seeds (every statistic is over seeds)'),
   workers: withDefault(PositiveInt, 2),
   stepsPerTask: withDefault(PositiveInt, 6000, 'environment steps per task, every method (reduced: the paper trains far longer)'),
@@ -72,6 +73,7 @@ const Params = t.type({
   sac: OtMazeSacParams,
   ot: OtMazeOtParams,
   distral: OtMazeDistralParams,
+  distralNeural: OtMazeNeuralDistralParams,
   /** Points of the learning curves (the area under the curve is taken over them). */
   points: withDefault(PositiveInt, 20),
   /** Mean return over tasks counted as success for "env steps to threshold". */
@@ -117,12 +119,13 @@ export default definePipeline({
       );
       // Longest first (SAC+OT on the env with most tasks), so the workers finish together.
       const cost = (s: (typeof specs)[number]) => (s.method === 'distral' ? 0 : s.method === 'sac-ot' ? 2 : 1) * tasksOf(s.env);
+      // (distral-neural costs about what sac does: one network update per task update)
       specs.sort((a, b) => cost(b) - cost(a));
       const started = Date.now();
       return from(specs).pipe(
         mergeMap(
           (s) =>
-            trainOtMaze(ctx, { ...s, stepsPerTask: p.stepsPerTask, maxEpisodeSteps: p.maxEpisodeSteps, sac: p.sac, ot: p.ot, distral: p.distral, label: s.method, tags: { env: s.env, method: s.method, seed: String(s.seed) } }).pipe(
+            trainOtMaze(ctx, { ...s, stepsPerTask: p.stepsPerTask, maxEpisodeSteps: p.maxEpisodeSteps, sac: p.sac, ot: p.ot, distral: p.distral, distralNeural: p.distralNeural, label: s.method, tags: { env: s.env, method: s.method, seed: String(s.seed) } }).pipe(
               map((run): Finished => ({ ...s, run })),
             ),
           p.workers,

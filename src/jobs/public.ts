@@ -6,6 +6,7 @@ export type { DistillInput, DistillOutput } from './distill.ts';
 export type { TrainNaiveMtInput, TrainNaiveMtOutput } from './train-naive-mt.ts';
 export type { TrainOtSacInput, TrainOtSacOutput, SharingMode } from './train-ot-sac.ts';
 export type { OtDistralInput, OtDistralOutput } from './ot-distral.ts';
+export type { TrainOtDistralNeuralInput, TrainOtDistralNeuralOutput } from './train-ot-distral-neural.ts';
 export type { OtSharingOptions } from './ot-sharing.ts';
 export type { TrainMtDqnInput, TrainMtDqnOutput } from './train-mt-dqn.ts';
 export type { TrainMtDdpgInput, TrainMtDdpgOutput } from './train-mt-ddpg.ts';

@@ -7,7 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { lastValueFrom } from 'rxjs';
+import * as E from 'fp-ts/lib/Either.js';
 import { summarizeDatasets } from '../../src/operators/index.ts';
+import { readAllBatches } from '../../src/jobs/common.ts';
+import { jsActor, loadPolicyModel } from '../../src/jobs/policy-model.ts';
 import { runBuiltin, TINY_MOP } from './helpers.ts';
 
 const finite = (x: unknown, what: string) => assert.ok(typeof x === 'number' && Number.isFinite(x), `${what}: ${String(x)}`);
@@ -47,6 +50,10 @@ test('mop: behavior → datasets → teachers → student → evaluation, with r
   for (const kind of ['medium', 'expert']) assert.ok(r.events.some((e) => e.type === 'artifact' && e.path.endsWith(`left-${kind}.arrow`)));
   const tags = new Set(r.events.filter((e) => e.type === 'metric' && e.name.startsWith('teacher/')).map((e) => e.type === 'metric' && e.tags?.task));
   assert.deepEqual([...tags].sort(), ['left', 'right']);
+  // the student's evaluation curve: a return per task after the last step (evalEvery > steps), tagged with its seed
+  const curve = r.events.filter((e) => e.type === 'metric' && e.name === 'student/return');
+  assert.deepEqual(curve.map((e) => e.type === 'metric' && [e.step, e.tags?.task, e.tags?.seed]).sort(), [[20, 'left', '0'], [20, 'right', '0']]);
+  for (const e of curve) if (e.type === 'metric') finite(e.value, 'student/return');
 });
 
 test('mop-losses: one student per loss, evaluated beside the teacher', async () => {
@@ -97,6 +104,12 @@ test('ot-mazes: curves, final returns, AUC, paired differences and the proxy hea
   assert.ok(Math.abs(proxy.overlapKendallTau.pooled) <= 1);
 });
 
+test('ot-mazes: neural Distral on the same networks as sac, paired against it', async () => {
+  const r = await runBuiltin('ot-mazes', ['envs=["grid/zigzag"]', 'methods=["distral-neural","sac"]', 'seeds=1', 'stepsPerTask=120', 'maxEpisodeSteps=30', 'sac.learningStarts=40', 'sac.batchSize=16', 'sac.hidden=[16]', 'points=4', 'bootstrap=50']);
+  finite(r.results.final['grid/zigzag']['distral-neural'].mean, 'distral-neural');
+  finite(r.results.paired['grid/zigzag']['distral-neural-minus-sac'].auc.mean, 'paired auc');
+});
+
 test('ot-sweep: every (σ, β) setting gets an AUC over seeds and the best one is the largest', async () => {
   const r = await runBuiltin('ot-sweep', ['sigmas=[0.01,0.1]', 'betas=[2]', 'seeds=1', 'stepsPerTask=100', 'maxEpisodeSteps=30', 'sac.learningStarts=40', 'sac.batchSize=16', 'sac.hidden=[16]', 'points=4']);
   assert.deepEqual(r.results.settings.map((s: { sigma: number; beta: number }) => [s.sigma, s.beta]), [[0.01, 2], [0.1, 2]]);
@@ -142,4 +155,26 @@ test('offline first: mop with data.from a previous run trains no behavior policy
   const source = await tinyMopRun();
   const fromSeeds = await runBuiltin('mop', [...TINY_MOP, `data.from=${JSON.stringify(source.dir)}`, 'teacher.steps=5']);
   assert.equal(fromSeeds.results.seeds['0'].inputs.left.expert.path, join(source.dir, 'seed-0', 'datasets', 'left-expert.arrow'));
+});
+
+test('mop-shift: composed datasets as the thesis (teacher episodes first, then the other source), a width × dataset table and the on-policy student', async () => {
+  const r = await runBuiltin('mop-shift', [...TINY_MOP, 'widths=[8]', 'shift.episodes=10', 'studentStates.every=10']);
+  for (const kind of ['online', 'noise', 'random90', 'random99']) finite(r.results.shift[kind].w8.mean, `shift.${kind}.w8`);
+  finite(r.results.statesFrom.student.mean, 'statesFrom.student');
+  finite(r.results.teacher.mean, 'teacher');
+  assert.ok(r.events.some((e) => e.type === 'artifact' && e.path.endsWith('return-vs-width.svg')));
+  // random90 of task left: episode 0 is the teacher's, episodes 1…9 uniform actions
+  const model = await loadPolicyModel(join(r.dir, 'seed-0', 'teachers', 'left'))();
+  if (E.isLeft(model)) throw new Error(model.left.message);
+  const teacher = jsActor(model.right);
+  const [batch] = await readAllBatches([join(r.dir, 'seed-0', 'datasets', 'left-random90.arrow')]);
+  const episodes = new Set(batch.episode);
+  assert.deepEqual([...episodes].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  const agrees = (row: number) => {
+    const a = teacher(batch.observation.subarray(row * batch.obsDim, (row + 1) * batch.obsDim));
+    return [...a].every((x, k) => Math.abs(x - batch.action[row * a.length + k]) < 1e-5);
+  };
+  const rows = [...batch.episode.keys()];
+  assert.ok(rows.filter((i) => batch.episode[i] === 0).every(agrees), 'episode 0 is the teacher');
+  assert.ok(rows.filter((i) => batch.episode[i] > 0).filter(agrees).length === 0, 'episodes 1… are not the teacher');
 });

@@ -7,3 +7,4 @@ export * from './from-env.ts';
 export { TabularEnv } from './tabular-env.ts';
 export { randomTabularMdp } from './random-mdp.ts';
 export { logSumExp, softmaxInto, priorTerm } from './softmax.ts';
+export { NeuralDistral, distralSoftValue, distralLogits, type NeuralDistralHyper } from './neural.ts';

@@ -8,7 +8,8 @@ import type { Observable } from 'rxjs';
 import { FiniteNumber, LayerWidths, PositiveInt, PositiveNumber, Probability, oneOf, section, withDefault } from '../../core/codecs.ts';
 import type { OtDistralInput, OtDistralOutput } from '../../jobs/ot-distral.ts';
 import type { TrainOtSacInput, TrainOtSacOutput } from '../../jobs/train-ot-sac.ts';
-import { otDistralJobRef, trainOtSacJobRef } from '../../jobs/refs.ts';
+import { otDistralJobRef, trainOtDistralNeuralJobRef, trainOtSacJobRef } from '../../jobs/refs.ts';
+import type { TrainOtDistralNeuralInput } from '../../jobs/train-ot-distral-neural.ts';
 import type { RunContext } from '../context.ts';
 import { reportJob } from '../job-stage.ts';
 import { runJob } from '../run-job.ts';
@@ -60,9 +61,17 @@ export const OtMazeDistralParams = section(
   'tabular Distral KL 1col',
 );
 
+export const OtMazeNeuralDistralParams = section(
+  {
+    alpha: withDefault(Probability, 1, 'weight α of the prior π0^α (KL 1col: 1; 0: independent soft-Q learners)'),
+    beta: withDefault(PositiveNumber, 100, 'inverse temperature β (as tabular Distral here)'),
+  },
+  "neural Distral (soft-Q task networks and a distilled π0 on SAC's hidden layers, learning rate, batch, γ, τ and update schedule)",
+);
+
 export interface OtMazeRunSpec {
   readonly env: string;
-  readonly method: 'sac-ot' | 'sac' | 'distral';
+  readonly method: 'sac-ot' | 'sac' | 'distral' | 'distral-neural';
   readonly seed: number;
   readonly stepsPerTask: number;
   readonly maxEpisodeSteps: number;
@@ -70,6 +79,8 @@ export interface OtMazeRunSpec {
   readonly ot: t.TypeOf<typeof OtMazeOtParams>;
   /** Needed by the distral method only. */
   readonly distral?: t.TypeOf<typeof OtMazeDistralParams>;
+  /** Needed by the distral-neural method only. */
+  readonly distralNeural?: t.TypeOf<typeof OtMazeNeuralDistralParams>;
   /** The job's seed (shared by the methods of one env and seed: same networks and start cells for sac and sac-ot). */
   readonly jobSeed: number;
   /** Progress label suffix and metric tags. */
@@ -80,8 +91,16 @@ export interface OtMazeRunSpec {
 export type OtMazeRun = (TrainOtSacOutput | OtDistralOutput) & Partial<Pick<TrainOtSacOutput, 'proxyPerCell' | 'proxyCount' | 'otSolves' | 'otUnconverged' | 'otUnpaired' | 'pathOverlap'>>;
 
 /** The job input of one run. */
-export const otMazeJobInput = (s: OtMazeRunSpec, backend: TrainOtSacInput['backend']): { sac: TrainOtSacInput } | { distral: OtDistralInput } => {
+export const otMazeJobInput = (
+  s: OtMazeRunSpec,
+  backend: TrainOtSacInput['backend'],
+): { sac: TrainOtSacInput } | { distral: OtDistralInput } | { distralNeural: TrainOtDistralNeuralInput } => {
   const envConfig = { maxEpisodeSteps: s.maxEpisodeSteps };
+  if (s.method === 'distral-neural') {
+    if (!s.distralNeural) throw new Error('otMazeJobInput: a distral-neural run needs its parameters');
+    const { hidden, lr, batchSize, gamma, tau, learningStarts, updateEvery } = s.sac;
+    return { distralNeural: { envId: s.env, envConfig, tasks: [], stepsPerTask: s.stepsPerTask, hidden, lr, batchSize, gamma, tau, learningStarts, updateEvery, ...s.distralNeural, seed: s.jobSeed, backend } };
+  }
   if (s.method === 'distral') {
     if (!s.distral) throw new Error('otMazeJobInput: a distral run needs its parameters');
     return { distral: { envId: s.env, envConfig, tasks: [], stepsPerTask: s.stepsPerTask, ...s.distral, seed: s.jobSeed } };
@@ -124,7 +143,7 @@ export const trainOtMaze = (ctx: RunContext, s: OtMazeRunSpec): Observable<OtMaz
   const display = { id: `${s.env}/${s.label}/${s.seed}`, label: `${s.label} ${s.env} seed ${s.seed}`, tags: s.tags };
   const input = otMazeJobInput(s, ctx.backend.preference);
   const thread = ctx.jobThread ?? 'worker';
-  return 'distral' in input
-    ? runJob(otDistralJobRef, input.distral, { thread }).pipe(reportJob<OtMazeRun>(ctx, display))
-    : runJob(trainOtSacJobRef, input.sac, { thread }).pipe(reportJob<OtMazeRun>(ctx, display));
+  if ('distral' in input) return runJob(otDistralJobRef, input.distral, { thread }).pipe(reportJob<OtMazeRun>(ctx, display));
+  if ('distralNeural' in input) return runJob(trainOtDistralNeuralJobRef, input.distralNeural, { thread }).pipe(reportJob<OtMazeRun>(ctx, display));
+  return runJob(trainOtSacJobRef, input.sac, { thread }).pipe(reportJob<OtMazeRun>(ctx, display));
 };
