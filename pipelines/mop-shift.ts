@@ -18,7 +18,6 @@ import { join } from 'node:path';
 import * as t from 'io-ts';
 import { from, map, mergeMap, of, toArray, type Observable } from 'rxjs';
 import {
-  NonEmptyString,
   PositiveInt,
   SHIFT_KINDS,
   ShiftParams,
@@ -31,6 +30,7 @@ import {
   findEvaluation,
   forEachSeed,
   nonEmptyArray,
+  oneOf,
   renderVegaLiteSvg,
   result,
   section,
@@ -59,9 +59,9 @@ const MopShiftCodec = t.type({
       episodes: withDefault(PositiveInt, 2, 'episodes per task per refresh'),
       maxStates: withDefault(PositiveInt, 50_000, 'states kept per task (the oldest leave first)'),
     },
-    "the state-sampling comparison: a student of `student.hidden` distilled on the states of its own episodes (on-policy, DAgger-like) instead of a dataset's",
+    "the state-sampling comparison: a student as wide as `student.hidden`'s first layer, distilled on the states of its own episodes (on-policy, DAgger-like) instead of a dataset's",
   ),
-  reference: withDefault(NonEmptyString, 'online', 'the composed dataset the on-policy student is compared with at width `student.hidden`'),
+  reference: withDefault(oneOf(SHIFT_KINDS, 'ShiftKind'), 'online', 'the composed dataset the on-policy student is compared with at width `student.hidden`'),
 });
 export const MopShiftParams = withDefaults(MopShiftCodec, { student: { steps: 1000 } });
 export type MopShiftParams = t.TypeOf<typeof MopShiftCodec>;
@@ -95,18 +95,21 @@ const shiftGraph = (p: MopShiftParams, env: TaskEnv, ctx: PipelineContext): Obse
       const defaultWidth = p.student.hidden[0];
       const runs = [
         ...SHIFT_KINDS.flatMap((kind) => p.widths.map((width) => ({ states: kind as string, width }))),
+        // the dataset side of the state-sampling comparison, when the sweep does not have it
+        ...(p.widths.includes(defaultWidth) ? [] : [{ states: p.reference as string, width: defaultWidth }]),
         { states: ON_POLICY, width: defaultWidth },
       ];
       return from(runs).pipe(
         mergeMap(({ states, width }) => {
           const name = `${states}-${widthName(width)}`;
-          const hidden = states === ON_POLICY ? p.student.hidden : p.student.hidden.map(() => width);
+          const hidden = p.student.hidden.map(() => width);
           return of(tasks).pipe(
             distill({ ...p.student, hidden }, ctx, {
               loss: p.student.loss,
               dataset: states === ON_POLICY ? p.dataset : states,
               dir: join('students', name),
               display: { id: `student/${name}`, label: `student ${states} ${hidden.join('×')}` },
+              env,
               ...(states === ON_POLICY ? { studentStates: { env, ...p.studentStates } } : {}),
             }),
             evaluate(p.evaluation, env, ctx, ({ student }) =>
@@ -163,10 +166,10 @@ const report = (runs: readonly SeedRun<readonly Student[]>[], p: MopShiftParams,
   const width = p.student.hidden[0];
   const onPolicy = entry(ON_POLICY, width);
   const fromData = entry(p.reference, width);
-  ctx.emit(result('statesFrom', { width: p.student.hidden, student: onPolicy, dataset: { kind: p.reference, ...fromData } }));
+  ctx.emit(result('statesFrom', { hidden: p.student.hidden.map(() => width), student: onPolicy, dataset: { kind: p.reference, ...fromData } }));
   ctx.emit(
     table(
-      `Distillation states from a dataset vs from the student's own episodes (${p.student.hidden.join('×')} student, ${p.studentStates.episodes} episodes per task every ${p.studentStates.every} steps), over ${seeds}`,
+      `Distillation states from a dataset vs from the student's own episodes (${p.student.hidden.map(() => width).join('×')} student, ${p.studentStates.episodes} episodes per task every ${p.studentStates.every} steps), over ${seeds}`,
       ['states from', 'return', ...tasks],
       [
         [`${p.reference} dataset`, cell(fromData), ...tasks.map((task) => cell(fromData.tasks[task]))],

@@ -117,7 +117,7 @@ export default definePipeline({
  */
 export const mopGraph = (p: MopParams, env: TaskEnv, ctx: PipelineContext, options: { readonly recordStudent?: boolean; readonly table?: boolean } = {}) =>
   taughtTasks(p, env, ctx).pipe(
-    distill(p.student, ctx, { loss: p.student.loss, dataset: p.dataset }),
+    distill(p.student, ctx, { loss: p.student.loss, dataset: p.dataset, env }),
     evaluate(p.evaluation, env, ctx, ({ tasks, student }) =>
       tasks.flatMap(({ task, teacher }, i) => [
         { task, role: 'teacher', policy: { kind: 'policy', dir: teacher.checkpointDir } } as const,

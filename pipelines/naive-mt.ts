@@ -79,7 +79,7 @@ const naiveGraph = (p: NaiveMtParams, env: TaskEnv, ctx: PipelineContext) =>
           trainTeacher(p.teacher, ctx, { dataset: p.dataset, workers: Math.max(1, p.workers - 1) }),
           toArray(),
           map(byTaskOrder(env)),
-          distill(p.student, ctx, { loss: p.student.loss, dataset: p.dataset }),
+          distill(p.student, ctx, { loss: p.student.loss, dataset: p.dataset, env }),
         ),
       }),
     ),

@@ -16,6 +16,7 @@ import { ortCovers, ortStudentTrainer } from './distill-ort.ts';
 import { tfjsBackendOf, usesOrt } from '../nn/backend.ts';
 import type { OrtDistillLoss } from '../nn/ort-student.ts';
 import { StudentStatePools, type StudentStatesOptions } from './student-states.ts';
+import { StudentCurves, type StudentCurvesOptions } from './student-curves.ts';
 
 export interface DistillInput {
   /** Tasks in student order: the student's task index i is the position here. */
@@ -47,6 +48,8 @@ export interface DistillInput {
    * DAgger-like: see student-states.ts). Absent: states are sampled from each task's datasets.
    */
   readonly studentStates?: StudentStatesOptions;
+  /** Evaluation returns during distillation (metric `student/return`, tagged with the task). */
+  readonly curves?: StudentCurvesOptions;
 }
 
 export interface DistillOutput {
@@ -105,6 +108,7 @@ export const distillJob = async (input: DistillInput, ctx: JobContext): Promise<
       : undefined;
   const sampler = rng.split('states');
   const pools = input.studentStates ? await StudentStatePools.create(input.tasks.map((t) => t.task), input.studentStates, rng.split('student-states'), obsDim) : undefined;
+  const curves = input.curves ? await StudentCurves.create(input.tasks.map((t) => t.task), input.curves, rng.split('curves')) : undefined;
   const batch = new Float32Array(input.batchSize * obsDim);
   const started = Date.now();
   const finalLoss: Record<string, number> = {};
@@ -128,6 +132,10 @@ export const distillJob = async (input: DistillInput, ctx: JobContext): Promise<
           const loss = ort ? ort.step(task, batch) : distiller.step(task, batch);
           finalLoss[input.tasks[task].task] = loss;
           losses.push({ name: 'student/loss', value: loss, tags: { task: input.tasks[task].task } });
+        }
+        if (curves?.due(step, input.steps)) {
+          const weights = ort ? ort.weights() : student.mlp.weights();
+          for (const [task, value] of curves.returns(student.spec, student.mlp.spec, weights).entries()) ctx.report({ kind: 'metric', name: 'student/return', step, value, tags: { task: input.tasks[task].task } });
         }
         return losses;
       },

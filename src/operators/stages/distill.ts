@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type * as t from 'io-ts';
 import type { OperatorFunction } from 'rxjs';
-import { LayerWidths, PositiveInt, PositiveNumber, oneOf, section, withDefault } from '../../core/codecs.ts';
+import { LayerWidths, NonNegativeInt, PositiveInt, PositiveNumber, oneOf, section, withDefault } from '../../core/codecs.ts';
 import type { DistillLossKind, RegularizerOptions } from '../../algos/distillation/index.ts';
 import type { DistillOutput, TrainTeacherOutput } from '../../jobs/index.ts';
 import { distillJobRef } from '../../jobs/refs.ts';
@@ -21,6 +21,8 @@ export const StudentParams = section(
     steps: withDefault(PositiveInt, 2000, 'distillation steps (tasks round-robin)'),
     batchSize: withDefault(PositiveInt, 256, 'states per task per step'),
     lr: withDefault(PositiveNumber, 1e-3, 'Adam learning rate'),
+    evalEvery: withDefault(NonNegativeInt, 200, "evaluate the student every this many steps while distilling (learning curves; 0: never; the thesis: every 10k)"),
+    evalEpisodes: withDefault(PositiveInt, 3, 'episodes per task of each evaluation during distillation (the thesis: 10)'),
   },
   'the multi-task student',
 );
@@ -43,6 +45,8 @@ export interface DistillOptions<T extends TaughtTask = TaughtTask> {
    * `every` steps, `episodes` per task, pools of `maxStates`) instead of the datasets.
    */
   readonly studentStates?: { readonly env: TaskEnv; readonly every: number; readonly episodes: number; readonly maxStates: number };
+  /** The env the tasks come from: the student's evaluation returns are recorded while it learns (`evalEvery`). */
+  readonly env?: TaskEnv;
   readonly display?: JobDisplay;
 }
 
@@ -93,6 +97,7 @@ export const distill = <T extends TaughtTask>(
             },
           }
         : {}),
+      ...(options.env && p.evalEvery > 0 ? { curves: { envId: options.env.id, envConfig: options.env.config, every: p.evalEvery, episodes: p.evalEpisodes } } : {}),
     }),
     output: (tasks, student) => ({ tasks, student }),
     cache: (student) => [student.checkpointDir],
