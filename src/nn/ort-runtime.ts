@@ -20,6 +20,7 @@ type TensorConstructor = new (type: 'float32', data: Float32Array, dims: readonl
 interface NativeSession {
   loadModel(buffer: ArrayBuffer, byteOffset: number, byteLength: number, options: object): void;
   run(feeds: Record<string, OrtTensor>, fetches: Record<string, OrtTensor | null>, options: object): Record<string, OrtTensor>;
+  endProfiling(): void;
   dispose(): void;
 }
 interface OrtModules {
