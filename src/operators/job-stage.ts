@@ -30,7 +30,7 @@ export const reportJob =
       map((m) => m.output),
     );
 
-export interface JobStageOptions<V, I, O, R> extends RunJobOptions {
+export interface JobStageOptions<V, I, O, R> extends Omit<RunJobOptions, 'label'> {
   readonly job: JobRef<I, O>;
   /** The job's input for one value of the stream. */
   readonly input: (v: V) => I;
