@@ -10,7 +10,7 @@ import { metric, progress, result, table } from '../../src/core/events.ts';
 import { Rng } from '../../src/core/rng.ts';
 import type { RunContext } from '../../src/operators/context.ts';
 import { JobSlots } from '../../src/operators/job-slots.ts';
-import { forEachSeed, seedContext } from '../../src/operators/seeds.ts';
+import { forEachSeed, seedContext, seedsEntry } from '../../src/operators/seeds.ts';
 
 const context = (seed: number, events: PipelineEvent[] = []): RunContext => {
   const runDir = mkdtempSync(join(tmpdir(), 'distillery-seeds-'));
@@ -106,4 +106,20 @@ test('forEachSeed: the seeds share one set of job slots', async () => {
   assert.equal(slotsSeen[0]!.size, 2);
   assert.ok(slotsSeen.every((s) => s === slotsSeen[0]));
   void toArray;
+});
+
+test('seedsEntry: mean, sample std and the t interval over seeds (closed form for 1, 2, 3), per-seed values; null below two seeds', () => {
+  const e = seedsEntry([
+    { seed: 4, value: 1 },
+    { seed: 5, value: 2 },
+    { seed: 6, value: 3 },
+  ]);
+  assert.equal(e.mean, 2);
+  assert.equal(e.std, 1);
+  // t_{0.975, 2} = 4.302652729749464 (scipy.stats.t.ppf(0.975, 2))
+  assert.ok(Math.abs(e.ci95! - 4.302652729749464 / Math.sqrt(3)) < 1e-9);
+  assert.equal(e.seeds, 3);
+  assert.deepEqual(e.perSeed, { '4': 1, '5': 2, '6': 3 });
+  const one = seedsEntry([{ seed: 0, value: 7 }]);
+  assert.deepEqual([one.mean, one.std, one.ci95, one.seeds], [7, null, null, 1]);
 });
