@@ -7,7 +7,10 @@ import * as E from 'fp-ts/lib/Either.js';
 import { lastValueFrom } from 'rxjs';
 import { Rng } from '../../src/core/rng.ts';
 import { newDatasetMetadata, openDatasetReader } from '../../src/data/index.ts';
+import { acrobot } from '../../src/envs/classic/acrobot.ts';
+import { carOnHill } from '../../src/envs/classic/car-on-hill.ts';
 import { cartPole } from '../../src/envs/classic/cartpole.ts';
+import { mountainCar } from '../../src/envs/classic/mountain-car.ts';
 import { twoRoom } from '../../src/envs/grid/two-room.ts';
 import { pointMassMaze } from '../../src/envs/pointmass/pointmass-env.ts';
 import { T_MAZE } from '../../src/envs/pointmass/maze.ts';
@@ -15,6 +18,7 @@ import { uniformRandom } from '../../src/envs/policies/uniform-random.ts';
 import type { Env } from '../../src/envs/types.ts';
 import { persist, rollouts } from '../../src/operators/index.ts';
 import { main } from '../../src/cli/main.ts';
+import { sideViewEpisodeSvg } from '../../src/report/side-view-svg.ts';
 import { topDownEpisodeSvg } from '../../src/report/top-down-svg.ts';
 import { captureIO } from '../helpers/io.ts';
 
@@ -99,12 +103,49 @@ test('animate a grid episode: the dot moves cell to cell (centres of [row, col])
   assert.match(svg, /keyTimes=/); // the last gap is shorter than 5 steps
 });
 
-test('animate: an env it cannot draw is one line, exit 1; the renderer refuses non-finite positions', async () => {
-  const file = join(tmp, 'cartpole.arrow');
-  await write(cartPole.make('default', {}, 1), file, 1);
+test('animate classic control from the side: cartpole pole from the cart at angle θ (length 2l), acrobot links from the pivot, mountain car on its hill', async () => {
+  const draw = async (env: Env, name: string) => {
+    const file = join(tmp, `${name}.arrow`);
+    await write(env, file, 1);
+    const out = join(tmp, `${name}.svg`);
+    const r = await animate(file, '--out', out);
+    assert.equal(r.code, 0, r.err);
+    return { svg: readFileSync(out, 'utf8'), states: await episodeStates(file), out: r.out };
+  };
+  // world → pixels as the renderer maps it: 480 px wide, 12 px margins, y up from 48 px
+  const mapper = (b: { xmin: number; xmax: number; ymax: number }) => {
+    const s = (480 - 24) / (b.xmax - b.xmin);
+    return { x: (x: number) => 12 + (x - b.xmin) * s, y: (y: number) => 48 + (b.ymax - y) * s };
+  };
+  const cp = await draw(cartPole.make('default', { maxEpisodeSteps: 30 }, 1), 'cartpole');
+  assert.match(cp.out, /cartpole default, episode 0/);
+  const m = mapper({ xmin: -2.7, xmax: 2.7, ymax: 1.3 });
+  const x2 = animated(cp.svg, 'x2');
+  const y2 = animated(cp.svg, 'y2');
+  assert.equal(x2.length, cp.states.length);
+  cp.states.forEach(([x, , theta], k) => {
+    assert.ok(Math.abs(x2[k] - m.x(x + Math.sin(theta))) <= 0.05, `pole tip x at ${k}`);
+    assert.ok(Math.abs(y2[k] - m.y(Math.cos(theta))) <= 0.05, `pole tip y at ${k}`);
+  });
+  const ac = await draw(acrobot.make('default', { maxEpisodeSteps: 10 }, 1), 'acrobot');
+  const a = mapper({ xmin: -2.2, xmax: 2.2, ymax: 2.2 });
+  const [t1, t2] = ac.states[3];
+  const tips = [...ac.svg.matchAll(/<animate attributeName="x2"[^>]*values="([^"]*)"/g)].map((g) => g[1].split(';').map(Number));
+  assert.equal(tips.length, 2);
+  assert.ok(Math.abs(tips[1][3] - a.x(Math.sin(t1) + Math.sin(t1 + t2))) <= 0.05);
+  const mc = await draw(mountainCar.make('default', { maxEpisodeSteps: 10 }, 1), 'mountain-car');
+  const cy = animated(mc.svg, 'cy');
+  const hm = mapper({ xmin: -1.2, xmax: 0.6, ymax: 1.15 });
+  mc.states.forEach(([p], k) => assert.ok(Math.abs(cy[k] - hm.y(0.45 * Math.sin(3 * p) + 0.55 + 0.03)) <= 0.05, `car height at ${k}`));
+});
+
+test('animate: an env it cannot draw is one line, exit 1; the renderers refuse non-finite positions', async () => {
+  const file = join(tmp, 'car-on-hill.arrow');
+  await write(carOnHill.make('default', {}, 1), file, 1);
   const r = await animate(file);
   assert.equal(r.code, 1);
-  assert.match(r.err, /animate draws walker, grid and point-mass datasets, not "classic\/cartpole"/);
+  assert.match(r.err, /animate draws walker, grid, point-mass, cartpole, acrobot, mountain-car and pendulum datasets, not "classic\/car-on-hill"/);
   assert.equal(r.err.trim().split('\n').length, 1);
   assert.throws(() => topDownEpisodeSvg({ title: 't', bounds: { xmin: 0, xmax: 1, ymin: 0, ymax: 1 }, yUp: true, boxes: [], markers: [], x: [0, Number.NaN], y: [0, 0], dt: 0.1 }), /position 1 is not finite/);
+  assert.throws(() => sideViewEpisodeSvg({ title: 't', bounds: { xmin: 0, xmax: 1, ymin: 0, ymax: 1 }, backdrop: [], frames: [{ lines: [[0, 0, 1, Number.POSITIVE_INFINITY]], dots: [] }], dt: 0.1 }), /not finite/);
 });

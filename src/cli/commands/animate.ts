@@ -8,6 +8,7 @@ import type { GridFamily } from '../../envs/grid/grid-env.ts';
 import type { PointMassFamily } from '../../envs/pointmass/pointmass-env.ts';
 import { STATE_QPOS, WALKER_STATE_DIM } from '../../envs/walker/index.ts';
 import { topDownEpisodeSvg, type WorldBox } from '../../report/top-down-svg.ts';
+import { classicEpisodeSvg, classicStateDim } from './animate-classic.ts';
 import { walkerEpisodeSvg } from '../../report/walker-svg.ts';
 import { intFlag, parseCommandArgs } from '../args.ts';
 import type { CommandIO } from '../io.ts';
@@ -98,12 +99,18 @@ const drawerFor = (path: string, envId: string): E.Either<DistilleryError, Drawe
   if (envId === 'walker') return E.right(walkerDrawer);
   if (E.isRight(env) && envId.startsWith('grid/') && 'spec' in env.right) return E.right(gridDrawer(env.right as GridFamily));
   if (E.isRight(env) && envId.startsWith('pointmass/') && 'maze' in env.right) return E.right(pointMassDrawer(env.right as PointMassFamily));
-  return E.left(distilleryError('unsupported', `${path}: animate draws walker, grid and point-mass datasets, not ${JSON.stringify(envId)}`));
+  const classic = classicStateDim(envId);
+  if (classic !== undefined)
+    return E.right({ stateDim: classic, what: envId.replace(/^classic\//, ''), draw: (ep, title, every) => classicEpisodeSvg(envId, ep.states, ep.steps + 1, ep.dim, title, every) });
+  return E.left(
+    distilleryError('unsupported', `${path}: animate draws walker, grid, point-mass, cartpole, acrobot, mountain-car and pendulum datasets, not ${JSON.stringify(envId)}`),
+  );
 };
 
 /**
  * Draws one episode of a dataset as an animated SVG from its physics column: a walker as a stick
- * figure, grid worlds and the point-mass maze from above (one frame per step, or every k-th).
+ * figure, grid worlds and the point-mass maze from above, classic control from the side (one
+ * frame per step, or every k-th).
  */
 export const animateCommand = async (argv: readonly string[], io: CommandIO): Promise<E.Either<DistilleryError, number>> => {
   const args = parseCommandArgs(
