@@ -35,7 +35,7 @@ commands:
   envs       every environment with its tasks and spaces
   rollout    step one env through given actions (debugging, comparing with a reference)
   bench      the benchmarks (figures only, never pass/fail)
-  animate    one episode of a dataset as an animated SVG: walker stick figure, grid and point mass from above
+  animate    one episode of a dataset as an animated SVG: walker stick figure, grid and point mass from above, classic control from the side
   init       a project folder for your own pipelines (package.json, tsconfig, an example)
   report     write <run-dir>/report.html (parameters, results, learning curves, artifacts; works offline)
   compare    runs that differ in seed or parameters as one table: mean and 95% CI over seeds per group
