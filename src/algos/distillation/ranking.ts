@@ -113,12 +113,13 @@ export const ndcgSurrogate = (x: ArrayLike<number>, y: ArrayLike<number>, temper
   // Smoothed ranks, and σ'((x_l − x_k)/T) for every ordered pair (reused by the gradient).
   const rank = new Float64Array(n).fill(1);
   const dsig = new Float64Array(n * n);
+  // Each unordered pair once: σ((x_k − x_l)/T) = 1 − σ((x_l − x_k)/T), and σ' is even.
   for (let k = 0; k < n; k++)
-    for (let l = 0; l < n; l++) {
-      if (l === k) continue;
+    for (let l = k + 1; l < n; l++) {
       const s = sigmoid((x[l] - x[k]) / temperature);
       rank[k] += s;
-      dsig[k * n + l] = (s * (1 - s)) / temperature;
+      rank[l] += 1 - s;
+      dsig[k * n + l] = dsig[l * n + k] = (s * (1 - s)) / temperature;
     }
   let dcg = 0;
   // a_k = d loss / d π̂_k = −g_k f'(π̂_k)/IDCG with f(π) = ln 2 / ln(1 + π).
