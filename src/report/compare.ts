@@ -1,6 +1,6 @@
 /**
- * Runs compared: the runs that share a pipeline and parameters (everything but the seed) form a
- * group; for each numeric result the metric pattern matches (`returns.*.student.mean`, `*` = any
+ * Runs compared: the runs that share a pipeline and parameters (everything but the seed and the
+ * number of seeds) form a group; for each numeric result the metric pattern matches (`returns.*.student.mean`, `*` = any
  * one key), a group has one value per run, summarised by its mean and 95% Student-t interval over
  * the group's seeds. As a table, as JSON, and as a self-contained HTML page with a chart.
  */
@@ -50,20 +50,39 @@ export const readComparedRun = (runDir: string): E.Either<DistilleryError, Compa
 };
 
 /** The numeric leaves of `value` at the dot path `pattern` (`*` matches any one key), with their full paths. */
-export const matchMetric = (value: unknown, pattern: string): { path: string; label: string; value: number }[] => {
+export interface MetricMatch {
+  readonly path: string;
+  readonly label: string;
+  readonly value: number;
+  /**
+   * A mean over the seeds of a multi-seed run (`{ mean, perSeed: { "<seed>": value } }`, what
+   * `summarizeOverSeeds` writes): its per-seed values, which the comparison uses as samples.
+   */
+  readonly perSeed?: readonly { readonly seed: number; readonly value: number }[];
+}
+
+const perSeedOf = (parent: unknown, key: string | undefined): MetricMatch['perSeed'] => {
+  if (key !== 'mean' || !isObject(parent) || !isObject(parent.perSeed)) return undefined;
+  const entries = Object.entries(parent.perSeed);
+  if (entries.length === 0 || !entries.every(([k, v]) => /^\d+$/.test(k) && typeof v === 'number')) return undefined;
+  return entries.map(([k, v]) => ({ seed: Number(k), value: v as number })).sort((a, b) => a.seed - b.seed);
+};
+
+export const matchMetric = (value: unknown, pattern: string): MetricMatch[] => {
   const parts = pattern.split('.');
-  const out: { path: string; label: string; value: number }[] = [];
-  const walk = (node: unknown, i: number, path: readonly string[]): void => {
+  const out: MetricMatch[] = [];
+  const walk = (node: unknown, i: number, path: readonly string[], parent?: unknown): void => {
     if (i === parts.length) {
       // the label is what the wildcards matched (the whole path when there are none)
       const label = parts.includes('*') ? path.filter((_, j) => parts[j] === '*').join('.') : path.join('.');
-      if (typeof node === 'number') out.push({ path: path.join('.'), label, value: node });
+      const perSeed = perSeedOf(parent, path[path.length - 1]);
+      if (typeof node === 'number') out.push({ path: path.join('.'), label, value: node, ...(perSeed ? { perSeed } : {}) });
       else nonNumeric.push(node);
       return;
     }
     if (node === null || typeof node !== 'object' || Array.isArray(node)) return;
     const keys = parts[i] === '*' ? Object.keys(node).sort() : Object.hasOwn(node, parts[i]) ? [parts[i]] : [];
-    for (const k of keys) walk((node as Record<string, unknown>)[k], i + 1, [...path, k]);
+    for (const k of keys) walk((node as Record<string, unknown>)[k], i + 1, [...path, k], node);
   };
   const nonNumeric: unknown[] = [];
   walk(value, 0, []);
@@ -129,12 +148,15 @@ export const compareRuns = (runs: readonly ComparedRun[], pattern: string): E.Ei
   if (pattern.split('.').some((p) => p === '')) return E.left(distilleryError('invalid-input', `--metric ${JSON.stringify(pattern)}: expected a dot path such as ${DEFAULT_METRIC}`));
   const byKey = new Map<string, ComparedRun[]>();
   for (const r of runs) {
-    const key = canonical({ pipeline: r.pipeline, params: r.params });
+    const key = canonical({ pipeline: r.pipeline, params: withoutSeeds(r.params) });
     byKey.set(key, [...(byKey.get(key) ?? []), r]);
   }
   const members = [...byKey.values()];
   // what differs between groups: the dot paths whose value is not the same in every group
-  const flat = members.map((g) => new Map(flatten({ pipeline: g[0].pipeline, ...(isObject(g[0].params) ? g[0].params : { params: g[0].params }) })));
+  const flat = members.map((g) => {
+    const params = withoutSeeds(g[0].params);
+    return new Map(flatten({ pipeline: g[0].pipeline, ...(isObject(params) ? params : { params }) }));
+  });
   const paths = [...new Set(flat.flatMap((m) => [...m.keys()]))].sort();
   const differing = paths.filter((p) => new Set(flat.map((m) => m.get(p) ?? '(unset)')).size > 1);
   const groups: ComparisonGroup[] = members.map((g, i) => {
@@ -143,23 +165,38 @@ export const compareRuns = (runs: readonly ComparedRun[], pattern: string): E.Ei
     return { label, pipeline: g[0].pipeline, differs, runs: g.map((r) => ({ dir: r.dir, seed: r.seed })).sort((a, b) => a.seed - b.seed) };
   });
   const rows: ComparisonRow[] = [];
-  members.forEach((g, i) => {
-    const byMetric = new Map<string, { label: string; seed: number; value: number }[]>();
+  for (const [i, g] of members.entries()) {
+    // one sample per seed: a run's own seed, or each seed of a multi-seed run's mean
+    const byMetric = new Map<string, { label: string; seed: number; value: number; dir: string }[]>();
     for (const r of [...g].sort((a, b) => a.seed - b.seed))
-      for (const m of matchMetric(r.results, pattern)) byMetric.set(m.path, [...(byMetric.get(m.path) ?? []), { label: m.label, seed: r.seed, value: m.value }]);
-    for (const [metric, vs] of [...byMetric].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      for (const m of matchMetric(r.results, pattern))
+        for (const s of m.perSeed ?? [{ seed: r.seed, value: m.value }]) byMetric.set(m.path, [...(byMetric.get(m.path) ?? []), { label: m.label, seed: s.seed, value: s.value, dir: r.dir }]);
+    for (const [metric, unsorted] of [...byMetric].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const vs = [...unsorted].sort((a, b) => a.seed - b.seed);
+      const twice = vs.find((v, k) => k > 0 && vs[k - 1].seed === v.seed);
+      if (twice) {
+        const other = vs.find((v) => v.seed === twice.seed && v.dir !== twice.dir);
+        return E.left(distilleryError('invalid-input', `seed ${twice.seed} of ${groups[i].label} is in two runs (${other?.dir ?? twice.dir} and ${twice.dir}): the same experiment counted twice; leave one out`));
+      }
       const values = vs.map((v) => v.value);
       const s = summarize(values);
       const ci = Number.isFinite(s.halfWidth);
       rows.push({ group: groups[i].label, metric, label: vs[0].label, n: s.n, mean: s.mean, halfWidth: ci ? s.halfWidth : null, low: ci ? s.low : null, high: ci ? s.high : null, seeds: vs.map((v) => v.seed), values });
     }
-  });
+  }
   if (rows.length === 0)
     return E.left(distilleryError('invalid-input', `--metric ${pattern}: no numeric result matches it in ${runs.length === 1 ? 'the run' : `any of the ${runs.length} runs`} (${whatMatched(runs, pattern)})`));
   return E.right({ metric: pattern, groups, rows });
 };
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** The parameters without `seeds` (how many seeds a multi-seed run ran): like the seed, it does not make another experiment. */
+const withoutSeeds = (params: unknown): unknown => {
+  if (!isObject(params) || typeof params.seeds !== 'number') return params;
+  const { seeds: _, ...rest } = params;
+  return rest;
+};
 
 export const COMPARISON_COLUMNS = ['group', 'result', 'n', 'mean', '±95% CI', 'low', 'high', 'seeds'] as const;
 

@@ -89,3 +89,33 @@ test('compare: bad directories and metrics that match nothing are one line, exit
     assert.equal(io.err().trim().split('\n').length, 1, io.err());
   }
 });
+
+/** A finished multi-seed run as mop writes it: each result's mean over seeds with its per-seed values. */
+const multiSeedRun = (dir: string, seed: number, steps: number, perSeed: Record<string, number>): string => {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'params.json'), JSON.stringify({ pipeline: 'mop', seed, params: { seeds: Object.keys(perSeed).length, student: { steps } } }));
+  const values = Object.values(perSeed);
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  writeFileSync(join(dir, 'results.json'), JSON.stringify({ run: { status: 'completed' }, returns: { left: { student: { mean, std: null, ci95: null, seeds: values.length, perSeed } } } }));
+  return dir;
+};
+
+test('compare: a multi-seed run gives one sample per seed (its perSeed values); a seed in two runs of a group is refused', async () => {
+  const d = scratch('compare-multi');
+  const a = multiSeedRun(join(d, 'a'), 0, 20, { 0: 1, 1: 2, 2: 6 });
+  const b1 = multiSeedRun(join(d, 'b1'), 0, 40, { 0: 1 });
+  const b2 = multiSeedRun(join(d, 'b2'), 1, 40, { 1: 3 });
+  const io = captureIO();
+  assert.equal(await main(['compare', a, b1, b2, '--json'], io), 0, io.err());
+  const c = JSON.parse(io.out());
+  assert.deepEqual(c.rows.map((r: { group: string; n: number; seeds: number[]; values: number[]; mean: number }) => [r.group, r.n, r.seeds, r.values, r.mean]), [
+    ['student.steps=20', 3, [0, 1, 2], [1, 2, 6], 3],
+    ['student.steps=40', 2, [0, 1], [1, 3], 2],
+  ]);
+  // t(0.975, 2)·std/√3 with std = √7
+  assert.ok(Math.abs(c.rows[0].halfWidth - (4.302653 * Math.sqrt(7)) / Math.sqrt(3)) < 1e-5);
+  const again = multiSeedRun(join(d, 'b3'), 1, 40, { 1: 3.5 });
+  const dup = captureIO();
+  assert.equal(await main(['compare', b1, b2, again], dup), 1);
+  assert.match(dup.err(), /seed 1 of all runs is in two runs \(.*b2 and .*b3\): the same experiment counted twice; leave one out/);
+});
