@@ -86,7 +86,7 @@ export const trainBehaviorJob = async (input: TrainBehaviorInput, ctx: JobContex
     const returns = episodeReturns(evalEnv, jsActor({ architecture, weights }), input.evalEpisodes, evalRng.split(`eval/${step}`));
     const ret = returns.reduce((a, b) => a + b, 0) / returns.length;
     snapshots.push({ step, return: ret, weights });
-    ctx.report({ kind: 'metric', name: 'behavior/eval_return', step, value: ret });
+    ctx.report({ kind: 'metric', name: 'behavior/evalReturn', step, value: ret });
   };
 
   try {
