@@ -38,8 +38,6 @@ export interface DistillOptions<T extends TaughtTask = TaughtTask> {
   readonly dataset: DatasetChoice;
   /** Checkpoint folder under the run directory (default `student`). */
   readonly dir?: string;
-  /** KL loss: σ_T of the Gaussian put around each deterministic teacher's pre-tanh action. */
-  readonly teacherStd?: number;
   /**
    * Distillation states from the student's own episodes on `env` (on-policy, DAgger-like: every
    * `every` steps, `episodes` per task, pools of `maxStates`) instead of the datasets.
@@ -77,7 +75,6 @@ export const distill = <T extends TaughtTask>(
       ...(options.perTask ? { tasks: tasks.map((x) => ({ task: x.task, teacherDir: x.teacher.checkpointDir, ...options.perTask!(x, tasks) })) } : {}),
       loss: options.loss,
       ...(options.regularizer ? { regularizer: options.regularizer } : {}),
-      ...(options.teacherStd !== undefined ? { teacherStd: options.teacherStd } : {}),
       student: { hidden: p.hidden, encoding: p.encoding },
       steps: p.steps,
       batchSize: p.batchSize,
