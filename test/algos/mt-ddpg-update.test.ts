@@ -51,7 +51,7 @@ test('critic gradients: finite differences of Σ_t mean (Q_t(s, a) − y)² with
     batches.reduce((total, b, t) => {
       const n = b.rewards.length;
       const x = tf.concat([tf.tensor2d(b.observations, [n, b.observations.length / n]), tf.tensor2d(b.actions, [n, b.actions.length / n])], 1);
-      const q = ddpg.critic.predict(b.task, x).dataSync();
+      const q = Array.from(ddpg.critic.predict(b.task, x).dataSync());
       return total + q.reduce((s, v, i) => s + (v - targets[t][i]) ** 2, 0) / n;
     }, 0);
   // the critic's parameters are not in the targets (they use the target networks): fixed targets are exact
@@ -68,7 +68,7 @@ test("actor gradients: finite differences of −Σ_t mean Q_t(s, μ_t(s)) throug
     batches.reduce((total, b) => {
       const n = b.rewards.length;
       const s = tf.tensor2d(b.observations, [n, b.observations.length / n]);
-      const q = ddpg.critic.predict(b.task, tf.concat([s, ddpg.actor.predict(b.task, s)], 1)).dataSync();
+      const q = Array.from(ddpg.critic.predict(b.task, tf.concat([s, ddpg.actor.predict(b.task, s)], 1)).dataSync());
       return total - q.reduce((a, v) => a + v, 0) / n;
     }, 0);
   assert.ok(Math.abs(losses.reduce((a, l) => a + l.dataSync()[0], 0) - loss()) < 1e-6);
