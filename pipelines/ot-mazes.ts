@@ -172,7 +172,7 @@ const report = async (p: Params, finished: readonly Finished[], runDir: string, 
     const budget = p.stepsPerTask * numTasks;
     const points: MetricPoint[] = [];
     const perMethod = new Map<string, { seeds: number[]; final: number[]; auc: number[] }>();
-    const curveName = `${env}: mean return over ${numTasks} tasks (training episodes, env reward; band: 95% CI over seeds)`;
+    const curveName = `${env}: mean env return over ${numTasks} tasks (band: 95% CI)`;
     for (const method of p.methods) {
       const runs = finished.filter((f) => f.env === env && f.method === method).sort((a, b) => a.seed - b.seed);
       if (runs.length === 0) continue;
