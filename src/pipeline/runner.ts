@@ -140,7 +140,7 @@ export const runPipeline = async <P>(pipeline: Pipeline<P>, options: RunOptions 
   const usable = options.resume ? E.right(undefined) : checkRunDir(runDir, options.out ?? runDir);
   if (E.isLeft(usable)) return usable;
   try {
-    mkdirSync(join(runDir, 'datasets'), { recursive: true });
+    mkdirSync(runDir, { recursive: true }); // datasets/ is made by the first dataset written (a run over seeds writes them under seed-<s>/)
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return E.left(distilleryError('io', `--out ${options.out ?? runDir}: cannot create the run directory (${code === 'EROFS' ? 'read-only file system' : code === 'EACCES' ? 'permission denied' : code === 'ENOTDIR' ? 'a part of the path is a file' : (e as Error).message})`));

@@ -5,8 +5,8 @@
  * links (SVG figures shown inline as images). Every file read is decoded with io-ts; a file that
  * is not what a run writes is one DistilleryError naming it.
  */
-import { createReadStream, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { createReadStream, mkdirSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import * as E from 'fp-ts/lib/Either.js';
@@ -40,6 +40,8 @@ const MAX_INLINE_SVG_BYTES = 4 << 20;
 export interface RunReport {
   readonly path: string;
   readonly charts: number;
+  /** Each chart also as its own SVG file, `curves/<metric>.svg` (for papers and slides). */
+  readonly curveFiles: readonly string[];
   readonly metrics: number;
   readonly artifacts: number;
 }
@@ -195,7 +197,19 @@ export const writeRunReport = async (runDir: string, options: { generator?: stri
 
   const curves = buildCurves(metrics.right);
   const charts: string[] = [];
-  for (const c of curves) charts.push(`<div class="chart">${await renderVegaLiteSvg(curveSpec(c))}</div>`);
+  const curveFiles: string[] = [];
+  for (const c of curves) {
+    const svg = await renderVegaLiteSvg(curveSpec(c));
+    charts.push(`<div class="chart">${svg}</div>`);
+    const file = join(dir, 'curves', `${c.name.replace(/[^A-Za-z0-9_.-]+/g, '-')}.svg`);
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileAtomic(file, svg);
+    } catch (e) {
+      return E.left(distilleryError('io', `cannot write ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`));
+    }
+    curveFiles.push(file);
+  }
 
   const { run, tables = [], artifacts: listed = [], ...rest } = results ?? { run: undefined };
   const out = join(dir, 'report.html');
@@ -212,7 +226,7 @@ export const writeRunReport = async (runDir: string, options: { generator?: stri
     tables.length ? tables.map((tb) => table(tb.title, tb.columns, tb.rows)).join('\n') : '<p>No results tables.</p>',
     '<h2 id="curves">Learning curves</h2>',
     charts.length
-      ? `<p>${metrics.right.length} metric values from metrics.jsonl. Lines are means over seeds where several seeds report a series, bands their 95% Student-t interval (clipped to the range of the values reported).</p><div class="charts">${charts.join('\n')}</div>`
+      ? `<p>${metrics.right.length} metric values from metrics.jsonl. Lines are means over seeds where several seeds report a series, bands their 95% Student-t interval (clipped to the range of the values reported). Each chart is also in <code>curves/</code> as an SVG file.</p><div class="charts">${charts.join('\n')}</div>`
       : '<p>No metrics recorded.</p>',
     '<h2 id="artifacts">Artifacts</h2>',
     artifacts.length ? `<ul>${artifacts.map((a) => artifactHtml(dir, a)).join('\n')}</ul>` : '<p>No artifacts.</p>',
@@ -224,5 +238,5 @@ export const writeRunReport = async (runDir: string, options: { generator?: stri
   } catch (e) {
     return E.left(distilleryError('io', `cannot write ${out} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`));
   }
-  return E.right({ path: out, charts: charts.length, metrics: metrics.right.length, artifacts: artifacts.length });
+  return E.right({ path: out, charts: charts.length, curveFiles, metrics: metrics.right.length, artifacts: artifacts.length });
 };

@@ -81,6 +81,10 @@ test('report: a hand-written run directory becomes one offline page with its tab
   const r = await writeRunReport(dir);
   assert.ok(E.isRight(r), E.isLeft(r) ? r.left.message : '');
   assert.deepEqual({ charts: r.right.charts, metrics: r.right.metrics, artifacts: r.right.artifacts }, { charts: 2, metrics: 71, artifacts: 2 });
+  // every chart is also its own SVG file, the same drawing as in the page
+  assert.equal(r.right.curveFiles.length, 2);
+  for (const f of r.right.curveFiles) assert.ok(readFileSync(join(dir, 'report.html'), 'utf8').includes(readFileSync(f, 'utf8')), f);
+  assert.ok(r.right.curveFiles.every((f) => f.startsWith(join(dir, 'curves') + '/') && f.endsWith('.svg')));
   const html = readFileSync(join(dir, 'report.html'), 'utf8');
   assert.match(html, /<h1>Run report: distral-two-room · seed 7<\/h1>/);
   assert.match(html, /<th>algo\.lr<\/th><td>0\.001<\/td>/);
