@@ -208,7 +208,10 @@ const runOnSlurm = <I, O>(ref: JobRef<I, O>, input: I, cluster: Cluster, about: 
       }
       const stderr = await tail(join(at.dir, 'stderr'), 8);
       const how = `${s.state}${s.exitCode ? ` (exit ${s.exitCode}${s.reason ? `, ${s.reason}` : ''})` : ''}`;
-      const why = reported?.message ?? (stderr ? `stderr: ${stderr}` : existsSync(join(at.dir, 'stderr')) ? 'no error output' : `no stderr in ${at.dir}: is the run directory on a filesystem the nodes share?`);
+      const why =
+        reported?.message ??
+        (s.reason === 'DependencyNeverSatisfied' ? `a job it waits for failed (${(await tail(join(at.dir, 'dependency'), 1)) ?? 'afterok'})` : undefined) ??
+        (stderr ? `stderr: ${stderr}` : existsSync(join(at.dir, 'stderr')) ? 'no error output' : `no stderr in ${at.dir}: is the run directory on a filesystem the nodes share?`);
       return new DistilleryFailure(distilleryError(reported?.code ?? 'io', `${said}job ${name} (SLURM job ${at.id}, ${at.dir}) ${how}: ${why}`));
     };
     const watch = async (): Promise<void> => {
@@ -257,8 +260,9 @@ const runOnSlurm = <I, O>(ref: JobRef<I, O>, input: I, cluster: Cluster, about: 
             subscriber.complete();
             return;
           }
-          if (FINAL.has(s.state) || s.gone || s.reason === 'DependencyNeverSatisfied') {
-            // (a job whose afterok dependency failed would wait for ever: scancel it)
+          // A job whose afterok dependency failed would wait for ever. In a chain the first job's own
+          // failure, with its message, is on its way (this driver watches it): wait for that.
+          if (FINAL.has(s.state) || s.gone || (s.reason === 'DependencyNeverSatisfied' && !chain.after)) {
             if (!FINAL.has(s.state) && !s.gone) await slurm('scancel', [at.id]).catch(() => undefined);
             finished = true;
             throw await failure(s, at);
