@@ -204,7 +204,7 @@ const report = async (p: Params, curves: readonly RunCurve[], runDir: string, rn
   const curve = buildCurves(metricPoints)[0];
   if (curve) {
     const curvesPath = join(runDir, 'learning-curves.svg');
-    writeFileSync(curvesPath, await renderVegaLiteSvg(curveSpec(curve, { width: 560, height: 280 })));
+    writeFileSync(curvesPath, await renderVegaLiteSvg(curveSpec(curve, { width: 560, height: 280, xTitle: 'round' })));
     events.push(artifact(curvesPath, 'figure', 'learning curves'));
   }
   const labels = new Map<number, string>([[TWO_ROOM_LAYOUT.marks.get('S')!, 'S'], [TWO_ROOM_LAYOUT.marks.get('a')!, 'a'], [TWO_ROOM_LAYOUT.marks.get('b')!, 'b'], [TWO_ROOM_LAYOUT.marks.get('c')!, 'c']]);
