@@ -6,6 +6,7 @@ import type { TrainTeacherOutput } from '../../jobs/index.ts';
 import { trainTeacherJobRef } from '../../jobs/refs.ts';
 import type { RunContext } from '../context.ts';
 import { jobStage } from '../job-stage.ts';
+import { DistilleryFailure, distilleryError } from '../../core/errors.ts';
 import { datasetKindOf, type DatasetChoice } from './dataset-choice.ts';
 
 export const TeacherAlgoCodec = oneOf(['pbrl', 'td3bc'] as const, 'TeacherAlgo');
@@ -65,8 +66,11 @@ export const trainTeacher = <V extends { readonly task: string; readonly dataset
   p: TeacherParams,
   ctx: RunContext,
   options: TrainTeacherOptions,
-): OperatorFunction<V, V & { readonly teacher: TrainTeacherOutput }> =>
-  jobStage(ctx, {
+): OperatorFunction<V, V & { readonly teacher: TrainTeacherOutput }> => {
+  // Refused while the graph is built, before any behavior training or data collection.
+  if (p.algo === 'td3bc' && p.actorHead === 'gaussian')
+    throw new DistilleryFailure(distilleryError('invalid-input', 'teacher.actorHead=gaussian needs teacher.algo=pbrl (TD3+BC teachers here are deterministic)'));
+  return jobStage(ctx, {
     job: trainTeacherJobRef,
     ...(options.workers ? { workers: options.workers } : {}),
     input: ({ task, datasets }) => ({
@@ -95,3 +99,4 @@ export const trainTeacher = <V extends { readonly task: string; readonly dataset
     cache: (teacher) => [teacher.checkpointDir],
     display: ({ task }) => ({ id: `teacher/${task}`, label: `${p.algo.toUpperCase()} teacher ${task}`, tags: { task } }),
   });
+};
