@@ -143,7 +143,7 @@ export const trainOtMaze = (ctx: RunContext, s: OtMazeRunSpec): Observable<OtMaz
   const display = { id: `${s.env}/${s.label}/${s.seed}`, label: `${s.label} ${s.env} seed ${s.seed}`, tags: s.tags };
   const input = otMazeJobInput(s, ctx.backend.preference);
   const thread = ctx.jobThread ?? 'worker';
-  if ('distral' in input) return runJob(otDistralJobRef, input.distral, { thread }).pipe(reportJob<OtMazeRun>(ctx, display));
-  if ('distralNeural' in input) return runJob(trainOtDistralNeuralJobRef, input.distralNeural, { thread }).pipe(reportJob<OtMazeRun>(ctx, display));
-  return runJob(trainOtSacJobRef, input.sac, { thread }).pipe(reportJob<OtMazeRun>(ctx, display));
+  if ('distral' in input) return runJob(otDistralJobRef, input.distral, { thread, label: display.label }).pipe(reportJob<OtMazeRun>(ctx, display));
+  if ('distralNeural' in input) return runJob(trainOtDistralNeuralJobRef, input.distralNeural, { thread, label: display.label }).pipe(reportJob<OtMazeRun>(ctx, display));
+  return runJob(trainOtSacJobRef, input.sac, { thread, label: display.label }).pipe(reportJob<OtMazeRun>(ctx, display));
 };
