@@ -28,7 +28,10 @@ import {
   distill,
   evaluate,
   findEvaluation,
+  forEachSeed,
   renderLineChart,
+  result,
+  seedsEntry,
   measureSharing,
   oneOf,
   regularizerOf,
@@ -39,6 +42,8 @@ import {
   type PipelineContext,
   type EvaluationResult,
   type SharingReport,
+  type SeedRun,
+  type SeedsEntry,
   type TaskEnv,
   type TaughtTask,
 } from 'distillery';
@@ -73,18 +78,76 @@ export default definePipeline({
   validate: (p) => E.chainFirst(() => checkRegularizer({ ...p.student, regularizer: p.regularizers[0] ?? 'none' }))(validateMop(p)),
   graph: (p, ctx) =>
     withEnv(p, (env) =>
-      mopGraph(p, env, ctx).pipe(
-        measureSharing(p.sharing, env, ctx, { dataset: p.dataset }),
-        mergeMap(async (run) => {
-          sharingTable(run.sharing, p, ctx);
-          await meanActivationFigures(run.sharing, ctx);
-          return run;
-        }),
-        mergeMap((run) => widthSweep(run.tasks, run.sharing, p, env, ctx).pipe(map(() => run))),
-        mergeMap((run) => regularizerSweep(run.tasks, run.sharing, run.evaluations, p, env, ctx)),
-      ),
+      forEachSeed(p.seeds, ctx, { workers: p.workers }, (seedCtx) => seedGraph(p, env, seedCtx)).pipe(map((runs) => overSeedsTable(runs, p, env, ctx))),
     ),
 });
+
+/** One measured student of a seed: its name, τ report and mean return per task. */
+interface MeasuredStudent {
+  readonly name: string;
+  readonly sharing: SharingReport;
+  readonly returns: readonly number[];
+}
+
+/** One seed: MOP, τ of its student, then the width and regularizer students (tables per seed). */
+const seedGraph = (p: MopSharingParams, env: TaskEnv, ctx: PipelineContext): Observable<readonly MeasuredStudent[]> =>
+  mopGraph(p, env, ctx).pipe(
+    measureSharing(p.sharing, env, ctx, { dataset: p.dataset }),
+    mergeMap(async (run) => {
+      sharingTable(run.sharing, p, ctx);
+      await meanActivationFigures(run.sharing, ctx);
+      return run;
+    }),
+    mergeMap((run) =>
+      widthSweep(run.tasks, run.sharing, p, env, ctx).pipe(
+        mergeMap((widths) =>
+          regularizerSweep(run.tasks, run.sharing, run.evaluations, p, env, ctx).pipe(
+            map((regularized): readonly MeasuredStudent[] => [
+              { name: `MOP ${widthName(p.student.hidden)}`, sharing: run.sharing, returns: env.tasks.map((task) => findEvaluation(run.evaluations, task, 'student').mean) },
+              ...widths.map((w) => ({ name: `MOP ${widthName(w.hidden)}`, sharing: w.sharing, returns: w.returns })),
+              ...regularized,
+            ]),
+          ),
+        ),
+      ),
+    ),
+  );
+
+/**
+ * Every student's τ per layer (first task pair) and return, over seeds: mean and 95% CI over seeds
+ * (`overSeeds.<student>` in results.json; each seed's own tables stay under its prefix).
+ */
+const overSeedsTable = (runs: readonly SeedRun<readonly MeasuredStudent[]>[], p: MopSharingParams, env: TaskEnv, ctx: PipelineContext) => {
+  const cell = (e: SeedsEntry) => (e.ci95 === null ? fmt(e.mean) : `${fmt(e.mean)} ± ${fmt(e.ci95)}`);
+  const names = runs[0].value.map((s) => s.name);
+  const rows = names.flatMap((name) => {
+    const layers = runs[0].value.find((x) => x.name === name)!.sharing.layers.map((l) => l.layer);
+    const of = (value: (s: MeasuredStudent) => number) => seedsEntry(runs.map(({ seed, value: students }) => ({ seed, value: value(students.find((x) => x.name === name)!) })));
+    const ret = of((s) => s.returns.reduce((a, b) => a + b, 0) / s.returns.length);
+    ctx.emit(result(`overSeeds.${name}.return`, ret));
+    return layers.map((k) => {
+      const pair = (s: MeasuredStudent) => s.sharing.layers.find((l) => l.layer === k)!.pairs[0];
+      const e = {
+        perStateA: of((s) => pair(s).perState.a.mean),
+        averageA: of((s) => pair(s).average.a),
+        perStateB: of((s) => pair(s).perState.b.mean),
+        averageB: of((s) => pair(s).average.b),
+      };
+      ctx.emit(result(`overSeeds.${name}.layer${k + 1}`, e));
+      return [name, k + 1, cell(e.perStateA), cell(e.averageA), cell(e.perStateB), cell(e.averageB), cell(ret)];
+    });
+  });
+  const pairName = runs[0].value[0].sharing.layers[0].pairs[0].tasks.join('×');
+  ctx.emit(
+    table(
+      `Shared computation on ${p.env} over ${runs.length} seed${runs.length === 1 ? '' : 's'} (${runs.map((r) => r.seed).join(', ')}): Kendall τ of tasks ${pairName} per layer and the return (mean over tasks); ± is the 95% CI over seeds`,
+      ['student', 'layer', 'per-state τ-a', 'average τ-a', 'per-state τ-b', 'average τ-b', 'return'],
+      rows,
+    ),
+  );
+  void env;
+  return runs;
+};
 
 const fmt = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
 
@@ -144,9 +207,15 @@ const widthName = (hidden: readonly number[]): string => hidden.join('x');
  * evaluations `evaluation.<task>.student-<w>`), then a table of τ-b against width, the run's own
  * student first.
  */
-const widthSweep = (tasks: readonly TaughtTask[], first: SharingReport, p: MopSharingParams, env: TaskEnv, ctx: PipelineContext): Observable<unknown> =>
+const widthSweep = (
+  tasks: readonly TaughtTask[],
+  first: SharingReport,
+  p: MopSharingParams,
+  env: TaskEnv,
+  ctx: PipelineContext,
+): Observable<readonly { readonly hidden: readonly number[]; readonly sharing: SharingReport; readonly returns: readonly number[] }[]> =>
   p.widths.length === 0
-    ? of(undefined)
+    ? of([])
     : from(p.widths).pipe(
         concatMap((hidden) => {
           const w = widthName(hidden);
@@ -198,9 +267,9 @@ const regularizerSweep = (
   p: MopSharingParams,
   env: TaskEnv,
   ctx: PipelineContext,
-): Observable<unknown> =>
+): Observable<readonly MeasuredStudent[]> =>
   p.regularizers.length === 0
-    ? of(undefined)
+    ? of([])
     : from(p.regularizers).pipe(
         concatMap((kind) =>
           of(tasks).pipe(

@@ -14,9 +14,10 @@ const inRange = (x: unknown, what: string) => assert.ok(typeof x === 'number' &&
 test('mop-sharing: MOP, then per-state and average τ for every layer and task pair, and a table', async () => {
   const r = await runBuiltin('mop-sharing', [...TINY_MOP, 'sharing.states=30', 'regularizers=[]']);
   assert.equal(r.status, 'completed');
-  // MOP's own results are still there.
-  for (const task of ['left', 'right']) assert.ok(Number.isFinite(r.results.returns[task].student.mean));
-  const s = r.results.sharing;
+  // MOP's own results are still there (per seed: TINY_MOP has seeds=1).
+  const seed0 = r.results.seeds['0'];
+  for (const task of ['left', 'right']) assert.ok(Number.isFinite(seed0.returns[task].student.mean));
+  const s = seed0.sharing;
   // TINY_MOP datasets: 2 episodes of ≤ 40 steps, so at least 30 rows per task.
   assert.deepEqual(s.states, { left: 30, right: 30 });
   // student.hidden=[16,16]: two layers, one pair.
@@ -37,9 +38,14 @@ test('mop-sharing: MOP, then per-state and average τ for every layer and task p
     }
   }
   const tables = r.results.tables as { title: string; rows: unknown[][] }[];
-  const sharing = tables.find((x) => x.title.startsWith('Shared computation'));
+  const sharing = tables.find((x) => x.title.startsWith('[seed 0] Shared computation'));
   assert.ok(sharing, 'the τ table');
   assert.equal(sharing.rows.length, 2);
+  // and over seeds: the student's τ per layer and its return, with their intervals
+  const over = tables.find((x) => x.title.startsWith('Shared computation on pointmass/maze over 1 seed'));
+  assert.ok(over, 'the table over seeds');
+  assert.deepEqual(over.rows.map((row) => row.slice(0, 2)), [['MOP 16x16', 1], ['MOP 16x16', 2]]);
+  assert.equal(r.results.overSeeds['MOP 16x16'].layer1.perStateA.mean, s.layer1['left-right'].perState.a.mean);
   for (const l of [1, 2]) assert.ok(r.events.some((e) => e.type === 'artifact' && e.path.endsWith(`sharing-layer${l}.svg`)), `figure of layer ${l}`);
 });
 
@@ -47,37 +53,41 @@ test('mop-sharing with source=student: the states are the student\'s own, sample
   // TINY_MOP episodes last at most 40 steps: 1 episode per task has ≤ 40 states, so asking for
   // 500 takes them all.
   const r = await runBuiltin('mop-sharing', [...TINY_MOP, 'sharing.source=student', 'sharing.episodes=1', 'regularizers=[]']);
-  const s = r.results.sharing;
+  const s = r.results.seeds['0'].sharing;
   for (const task of ['left', 'right']) assert.ok(s.states[task] >= 1 && s.states[task] <= 40, `${task}: ${s.states[task]}`);
   const pair = s.layer1['left-right'];
   assert.equal(pair.perState.b.states + pair.perState.b.undefinedStates, s.states.left + s.states.right);
-  const title = (r.results.tables as { title: string }[]).find((x) => x.title.startsWith('Shared computation'))!.title;
+  const title = (r.results.tables as { title: string }[]).find((x) => x.title.startsWith('[seed 0] Shared computation'))!.title;
   assert.match(title, /student's own episodes \(1 per task\)/);
 });
 
 test('mop-sharing with widths: one more student per width, evaluated and measured, and the width tables', async () => {
   const r = await runBuiltin('mop-sharing', [...TINY_MOP, 'sharing.states=20', 'widths=[[8,8],[4]]', 'regularizers=[]']);
-  assert.deepEqual(Object.keys(r.results.widths).sort(), ['4', '8x8']);
-  assert.equal(r.results.widths['8x8'].sharing.layer1.meanActivation.left.length, 8);
-  assert.equal(r.results.widths['4'].sharing.layer2, undefined, 'one hidden layer');
-  for (const task of ['left', 'right']) assert.ok(Number.isFinite(r.results.evaluation[task]['student-4'].mean));
+  const seed0 = r.results.seeds['0'];
+  assert.deepEqual(Object.keys(seed0.widths).sort(), ['4', '8x8']);
+  assert.equal(seed0.widths['8x8'].sharing.layer1.meanActivation.left.length, 8);
+  assert.equal(seed0.widths['4'].sharing.layer2, undefined, 'one hidden layer');
+  for (const task of ['left', 'right']) assert.ok(Number.isFinite(seed0.evaluation[task]['student-4'].mean));
   const titles = (r.results.tables as { title: string; rows: unknown[][] }[]).map((x) => x.title);
-  const sweep = (r.results.tables as { title: string; rows: unknown[][] }[]).find((x) => x.title.startsWith('Shared computation against student width'))!;
+  const sweep = (r.results.tables as { title: string; rows: unknown[][] }[]).find((x) => x.title.startsWith('[seed 0] Shared computation against student width'))!;
   // 16x16 and 8x8: 2 layers each; 4: one layer.
   assert.equal(sweep.rows.length, 5);
-  assert.ok(titles.some((x) => x.startsWith('Student returns against width')));
+  assert.ok(titles.some((x) => x.startsWith('[seed 0] Student returns against width')));
+  // over seeds: every student of the seed, by name
+  assert.deepEqual(Object.keys(r.results.overSeeds).sort(), ['MOP 16x16', 'MOP 4', 'MOP 8x8']);
 });
 
 test('mop-sharing with regularizers (the default): one more student per regularizer, evaluated and measured, and the with/without table', async () => {
   const r = await runBuiltin('mop-sharing', [...TINY_MOP, 'sharing.states=20', 'student.regularizerWeight=5']);
   assert.equal(r.status, 'completed');
-  assert.deepEqual(Object.keys(r.results.regularizers).sort(), ['listwise', 'ndcg', 'pairwise']);
+  const seed0 = r.results.seeds['0'];
+  assert.deepEqual(Object.keys(seed0.regularizers).sort(), ['listwise', 'ndcg', 'pairwise']);
   for (const kind of ['ndcg', 'pairwise', 'listwise']) {
-    assert.ok(existsSync(join(r.dir, `student-${kind}`)), `checkpoint of ${kind}`);
-    assert.ok(r.results.regularizers[kind].sharing.layer2['left-right'], `τ of ${kind}`);
-    for (const task of ['left', 'right']) assert.ok(Number.isFinite(r.results.evaluation[task][`student-${kind}`].mean));
+    assert.ok(existsSync(join(r.dir, 'seed-0', `student-${kind}`)), `checkpoint of ${kind}`);
+    assert.ok(seed0.regularizers[kind].sharing.layer2['left-right'], `τ of ${kind}`);
+    for (const task of ['left', 'right']) assert.ok(Number.isFinite(seed0.evaluation[task][`student-${kind}`].mean));
   }
-  const t = (r.results.tables as { title: string; rows: unknown[][] }[]).find((x) => x.title.startsWith('Ranking regularizers'))!;
+  const t = (r.results.tables as { title: string; rows: unknown[][] }[]).find((x) => x.title.startsWith('[seed 0] Ranking regularizers'))!;
   assert.match(t.title, /layer 2 regularized/);
   assert.deepEqual(t.rows.map((row) => row[0]), ['none', '+ ndcg (λ 5)', '+ pairwise (λ 5)', '+ listwise (λ 5)']);
   // The regularizer changes the student: its returns or τ differ from the plain student's somewhere.
