@@ -32,6 +32,7 @@ import {
   datasetsFrom,
   describeDatasetChoice,
   definePipeline,
+  distilleryError,
   distill,
   evaluate,
   findEvaluation,
@@ -47,6 +48,7 @@ import {
   trainTeacher,
   withDefault,
   withEnv,
+  type DistilleryError,
   type EvaluationResult,
   type PipelineContext,
   type SeedRun,
@@ -95,10 +97,26 @@ export const taughtTasks = (p: Omit<MopParams, 'student'>, env: TaskEnv, ctx: Pi
     map(byTaskOrder(env)),
   );
 
-export const validateMop = (p: Pick<MopParams, 'env' | 'tasks' | 'envConfig' | 'data' | 'dataset'>) =>
+export const validateMop = (
+  p: Pick<MopParams, 'env' | 'tasks' | 'envConfig' | 'data' | 'dataset'> & {
+    readonly teacher?: Pick<MopParams['teacher'], 'algo' | 'actorHead'>;
+    readonly student?: { readonly [field: string]: unknown };
+  },
+) =>
   E.chain((env: TaskEnv) =>
-    E.chain(() => (p.data.from === null ? E.right(env) : E.map(() => env)(checkDatasetSource(p.data.from, env.tasks, p.dataset))))(checkDatasetChoice(p.dataset, env.tasks)),
+    E.chain(() => (p.data.from === null ? E.right(env) : E.map(() => env)(checkDatasetSource(p.data.from, env.tasks, p.dataset))))(
+      E.chain(() => checkTeachersFitLoss(p))(checkDatasetChoice(p.dataset, env.tasks)),
+    ),
   )(resolveTaskEnv(p.env, p.tasks, p.envConfig));
+
+/** The KL loss distils Gaussian teachers, which only PBRL trains here: said before anything runs. */
+const checkTeachersFitLoss = (p: { readonly teacher?: Pick<MopParams['teacher'], 'algo' | 'actorHead'>; readonly student?: { readonly [field: string]: unknown } }): E.Either<DistilleryError, void> => {
+  if (p.teacher?.algo === 'td3bc' && p.teacher.actorHead === 'gaussian')
+    return E.left(distilleryError('invalid-input', 'teacher.actorHead=gaussian needs teacher.algo=pbrl (TD3+BC teachers here are deterministic)'));
+  if (p.student?.loss === 'kl' && p.teacher && p.teacher.actorHead !== 'gaussian')
+    return E.left(distilleryError('invalid-input', 'student.loss=kl distils Gaussian teachers: set teacher.algo=pbrl and teacher.actorHead=gaussian'));
+  return E.right(undefined);
+};
 
 export default definePipeline({
   name: 'mop',
