@@ -4,6 +4,7 @@
  * the first snapshot reaching a fraction of the expert's return) policies, plus the
  * medium-replay dataset (every transition collected until the medium snapshot). RxJS-free.
  */
+import { tfjsBackendOf } from '../nn/backend.ts';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { TransitionBatchBuilder, sliceBatch } from '../core/batch.ts';
@@ -157,7 +158,7 @@ export const trainBehaviorJob = async (input: TrainBehaviorInput, ctx: JobContex
       expert: { step: expert.step, return: expert.return, checkpointDir: expertDir },
       medium: { step: medium.step, return: medium.return, checkpointDir: mediumDir },
       mediumReplay: { path: mediumReplayPath, transitions: replay.size },
-      backend,
+      backend: tfjsBackendOf(backend), // trained on tfjs: ORT runs only the distill and TD3+BC steps
       seconds: (Date.now() - started) / 1000,
     };
   } finally {

@@ -8,6 +8,7 @@
  * linearly onto each env's box. With `datasetsDir`, every transition collected is written as one
  * Arrow dataset per task. RxJS-free.
  */
+import { tfjsBackendOf } from '../nn/backend.ts';
 import { join } from 'node:path';
 import { TransitionBatchBuilder } from '../core/batch.ts';
 import { DistilleryFailure, distilleryError } from '../core/errors.ts';
@@ -161,7 +162,7 @@ export const trainMtDdpgJob = async (input: TrainMtDdpgInput, ctx: JobContext): 
       const meta = { behaviorPolicy: `mt-ddpg actor + Gaussian noise ${hyper.explorationNoise} (${input.tasks.length} task${input.tasks.length === 1 ? '' : 's'})`, seed: input.seed, pipeline: input.pipeline ?? 'train-mt-ddpg' };
       datasets.push({ task: taskName(t), path, transitions: await writeTaskDataset(path, history[i].flush(), t, envs[i], meta) });
     }
-  return { tasks: input.tasks.map(taskName), curve, datasets, backend, seconds: (Date.now() - started) / 1000 };
+  return { tasks: input.tasks.map(taskName), curve, datasets, backend: tfjsBackendOf(backend), seconds: (Date.now() - started) / 1000 };
 };
 
 export default trainMtDdpgJob;

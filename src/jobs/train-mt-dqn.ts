@@ -7,6 +7,7 @@
  * transition collected (with simulator states, so rewards can be recomputed) is written as one
  * Arrow dataset per task when training ends, so a run leaves its data replayable. RxJS-free.
  */
+import { tfjsBackendOf } from '../nn/backend.ts';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { DistilleryFailure, distilleryError } from '../core/errors.ts';
@@ -165,7 +166,7 @@ export const trainMtDqnJob = async (input: TrainMtDqnInput, ctx: JobContext): Pr
       const path = join(input.datasetsDir, `${nameOf(t).replaceAll('/', '-')}.arrow`);
       datasets.push({ task: nameOf(t), path, transitions: await writeDataset(path, history[i].flush(), t, envs[i], input) });
     }
-  return { tasks: input.tasks.map(nameOf), curve, sharedWeights, datasets, backend, seconds: (Date.now() - started) / 1000 };
+  return { tasks: input.tasks.map(nameOf), curve, sharedWeights, datasets, backend: tfjsBackendOf(backend), seconds: (Date.now() - started) / 1000 };
 };
 
 /** One task's collected transitions as an Arrow dataset (the replay data of the run, in order). */

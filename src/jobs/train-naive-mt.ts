@@ -4,6 +4,7 @@
  * student checkpoint (evaluable like a distilled student: loadStudentActor), the per-task critics
  * next to it. Runs in a worker thread; RxJS-free.
  */
+import { tfjsBackendOf } from '../nn/backend.ts';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { DistilleryFailure, distilleryError } from '../core/errors.ts';
@@ -113,7 +114,7 @@ export const trainNaiveMtJob = async (input: TrainNaiveMtInput, ctx: JobContext)
     tasks: input.tasks.map((t) => t.task),
     final,
     transitions: Object.fromEntries(input.tasks.map((t, i) => [t.task, buffers[i].size])),
-    backend,
+    backend: tfjsBackendOf(backend), // trained on tfjs: ORT runs only the distill and TD3+BC steps
     seconds: (Date.now() - started) / 1000,
   };
 };

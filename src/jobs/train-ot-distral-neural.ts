@@ -5,6 +5,7 @@
  * (round-robin, one episode per task per round, tasks × stepsPerTask env steps; returns are the
  * training episodes' env returns). RxJS-free; runs in a worker.
  */
+import { tfjsBackendOf } from '../nn/backend.ts';
 import { TransitionBatchBuilder } from '../core/batch.ts';
 import { DistilleryFailure, distilleryError } from '../core/errors.ts';
 import type { JobContext } from '../core/job.ts';
@@ -100,7 +101,7 @@ export const trainOtDistralNeuralJob = async (input: TrainOtDistralNeuralInput, 
       }
     }
     const { steps, returns } = log.arrays();
-    return { tasks, steps, returns, grid: gridOf(first), updates, backend, seconds: (Date.now() - started) / 1000 };
+    return { tasks, steps, returns, grid: gridOf(first), updates, backend: tfjsBackendOf(backend), seconds: (Date.now() - started) / 1000 };
   } finally {
     learner.dispose();
   }

@@ -21,6 +21,7 @@
  * same). Returns are the training episodes' (actions sampled from π), env reward only.
  * RxJS-free; runs in a worker.
  */
+import { tfjsBackendOf } from '../nn/backend.ts';
 import { TransitionBatchBuilder, type Trajectory } from '../core/batch.ts';
 import { DistilleryFailure, distilleryError } from '../core/errors.ts';
 import type { JobContext } from '../core/job.ts';
@@ -227,7 +228,7 @@ export const trainOtSacJob = async (input: TrainOtSacInput, ctx: JobContext): Pr
       otUnpaired,
       pathOverlap: pathOverlap(envs),
       updates,
-      backend,
+      backend: tfjsBackendOf(backend), // trained on tfjs: ORT runs only the distill and TD3+BC steps
       seconds: (Date.now() - started) / 1000,
     };
   } finally {
