@@ -1,12 +1,6 @@
-import * as E from 'fp-ts/lib/Either.js';
-import type { MjData, MjModel } from 'mujoco-js';
-import { PositiveInt, withDefault } from '../../core/codecs.ts';
-import { fail } from '../../core/errors.ts';
-import { Rng } from '../../core/rng.ts';
 import { box, boxOf, type Space } from '../../core/spaces.ts';
-import { asEnvConfigCodec, decodeConfigOrThrow, strictConfig } from '../config.ts';
-import type { Action, Env, EnvConfig, MultiTaskEnv, StepResult } from '../types.ts';
-import { compileModel, loadMujoco, mujocoModule, writeMemfs } from '../walker/mujoco.ts';
+import type { MultiTaskEnv } from '../types.ts';
+import { frameSkip, lazyModel, pendulumEnv, scalarAction } from './pendulum-env.ts';
 
 /**
  * Gymnasium's InvertedDoublePendulum-v5 (`gymnasium/envs/mujoco/inverted_double_pendulum_v5.py`,
@@ -63,21 +57,15 @@ export const INVERTED_DOUBLE_PENDULUM = {
 } as const;
 
 const ID = 'mujoco/inverted-double-pendulum';
-const MEMFS_PATH = '/distillery/mujoco-pendulums/inverted_double_pendulum.xml';
 /** getState: qpos (3), qvel (3), warm start (3), tip x, tip z, cart constraint force, time, step. */
 const S = { qpos: 0, qvel: 3, warm: 6, tipX: 9, tipZ: 10, force: 11, time: 12, step: 13 } as const;
-const STATE_DIM = 14;
 
-let compiled: MjModel | undefined;
 /** The compiled model (once; needs the module loaded: `invertedDoublePendulum.prepare()`). */
-export const invertedDoublePendulumModel = (): MjModel => {
-  if (compiled) return compiled;
-  const mujoco = mujocoModule();
-  writeMemfs(mujoco, MEMFS_PATH, INVERTED_DOUBLE_PENDULUM_XML);
-  const m = compileModel(mujoco, MEMFS_PATH, 'InvertedDoublePendulum model');
-  if (E.isLeft(m)) return fail('internal', m.left.message);
-  return (compiled = m.right);
-};
+export const invertedDoublePendulumModel = lazyModel(
+  '/distillery/mujoco-pendulums/inverted_double_pendulum.xml',
+  INVERTED_DOUBLE_PENDULUM_XML,
+  'InvertedDoublePendulum model',
+);
 
 /** Gymnasium's reward and termination from the tip position and the hinge velocities. */
 export const invertedDoublePendulumOutcome = (tipX: number, tipZ: number, v1: number, v2: number): { reward: number; terminated: boolean } => {
@@ -93,118 +81,34 @@ const clip10 = (x: number): number => (x < -10 ? -10 : x > 10 ? 10 : x);
 export const invertedDoublePendulumObservation = (s: ArrayLike<number>): Float32Array =>
   Float32Array.of(s[0], Math.sin(s[1]), Math.sin(s[2]), Math.cos(s[1]), Math.cos(s[2]), clip10(s[3]), clip10(s[4]), clip10(s[5]), clip10(s[S.force]));
 
-const configCodec = strictConfig(`${ID} config`, {
-  maxEpisodeSteps: withDefault(PositiveInt, INVERTED_DOUBLE_PENDULUM.maxEpisodeSteps),
-});
-
-const dataRegistry = new FinalizationRegistry<MjData>((data) => data.delete());
 const unbounded = (n: number): Space => box(new Array<number>(n).fill(-Infinity), new Array<number>(n).fill(Infinity));
 
-class InvertedDoublePendulumEnv implements Env {
-  readonly id = ID;
-  readonly task = 'default';
-  readonly observationSpace = unbounded(9);
-  readonly actionSpace: Space = boxOf(1, -1, 1);
-  readonly stateDim = STATE_DIM;
-  private readonly data: MjData;
-  private rng: Rng;
-  /** Tip and cart constraint force as Gymnasium reads them after a step (kept for getState). */
-  private readonly derived = new Float64Array(3);
-  private t = 0;
-
-  constructor(
-    readonly maxEpisodeSteps: number,
-    seed: number,
-  ) {
-    this.data = new (mujocoModule().MjData)(invertedDoublePendulumModel());
-    dataRegistry.register(this, this.data);
-    this.rng = Rng.fromSeed(seed);
-    this.reset(seed);
-  }
-
-  reset(seed?: number): Float32Array {
-    if (seed !== undefined) this.rng = Rng.fromSeed(seed);
-    const mujoco = mujocoModule();
-    const model = invertedDoublePendulumModel();
-    mujoco.mj_resetData(model, this.data);
-    const noise = INVERTED_DOUBLE_PENDULUM.resetNoise;
-    const qpos = this.data.qpos as Float64Array;
-    for (let i = 0; i < qpos.length; i++) qpos[i] = this.rng.range(-noise, noise);
-    const qvel = this.data.qvel as Float64Array;
-    for (let i = 0; i < qvel.length; i++) qvel[i] = noise * this.rng.normal();
-    mujoco.mj_forward(model, this.data);
-    this.readDerived();
-    this.t = 0;
-    return this.observe();
-  }
-
-  private readDerived(): void {
-    const site = this.data.site_xpos as Float64Array;
-    this.derived[0] = site[0];
-    this.derived[1] = site[2];
-    this.derived[2] = (this.data.qfrc_constraint as Float64Array)[0];
-  }
-
-  step(action: Action): StepResult {
-    const u = typeof action === 'number' ? action : action.length === 1 ? action[0] : NaN;
-    if (!Number.isFinite(u)) fail('invalid-input', `${ID}: an action is one finite number, got ${String(action)}`);
-    const mujoco = mujocoModule();
-    const model = invertedDoublePendulumModel();
-    (this.data.ctrl as Float64Array)[0] = u;
-    for (let i = 0; i < INVERTED_DOUBLE_PENDULUM.frameSkip; i++) mujoco.mj_step(model, this.data);
-    this.readDerived();
-    this.t++;
-    const qvel = this.data.qvel as Float64Array;
-    const { reward, terminated } = invertedDoublePendulumOutcome(this.derived[0], this.derived[1], qvel[1], qvel[2]);
-    return { observation: this.observe(), reward, terminated, truncated: this.t >= this.maxEpisodeSteps };
-  }
-
-  getState(): Float64Array {
-    const s = new Float64Array(STATE_DIM);
-    s.set(this.data.qpos as Float64Array, S.qpos);
-    s.set(this.data.qvel as Float64Array, S.qvel);
-    s.set(this.data.qacc_warmstart as Float64Array, S.warm);
-    s.set(this.derived, S.tipX);
-    s[S.time] = this.data.time;
-    s[S.step] = this.t;
-    return s;
-  }
-
-  setState(state: Float64Array): void {
-    if (state.length !== STATE_DIM || !state.every(Number.isFinite) || !Number.isInteger(state[S.step]) || state[S.step] < 0)
-      fail('invalid-input', `${ID}: a state is [qpos ×3, qvel ×3, warm start ×3, tip x, tip z, cart constraint force, time, step] (finite, step a non-negative integer), got ${state.length} values`);
-    (this.data.qpos as Float64Array).set(state.subarray(S.qpos, S.qpos + 3));
-    (this.data.qvel as Float64Array).set(state.subarray(S.qvel, S.qvel + 3));
-    (this.data.qacc_warmstart as Float64Array).set(state.subarray(S.warm, S.warm + 3));
-    this.data.time = state[S.time];
-    mujocoModule().mj_forward(invertedDoublePendulumModel(), this.data);
-    this.derived.set(state.subarray(S.tipX, S.tipX + 3));
-    this.t = state[S.step];
-  }
-
-  observe(): Float32Array {
-    return invertedDoublePendulumObservation(this.getState());
-  }
-}
-
-export const invertedDoublePendulum: MultiTaskEnv = {
+export const invertedDoublePendulum: MultiTaskEnv = pendulumEnv({
   id: ID,
   description: "Gymnasium's InvertedDoublePendulum-v5 on MuJoCo (WebAssembly): balance two poles on a cart; 10 per step less tip-distance and velocity penalties, 1000 steps",
-  tasks: ['default'],
-  observationSpace: () => unbounded(9),
+  dofs: 3,
+  observationSpace: unbounded(9),
   actionSpace: boxOf(1, -1, 1),
-  configCodec: asEnvConfigCodec(configCodec),
-  prepare: async () => {
-    await loadMujoco();
-    invertedDoublePendulumModel();
+  maxEpisodeSteps: INVERTED_DOUBLE_PENDULUM.maxEpisodeSteps,
+  model: invertedDoublePendulumModel,
+  stateLayout: 'qpos ×3, qvel ×3, warm start ×3, tip x, tip z, cart constraint force',
+  control: (action) => scalarAction(ID, action),
+  randomize: (qpos, qvel, rng) => {
+    const noise = INVERTED_DOUBLE_PENDULUM.resetNoise;
+    for (let i = 0; i < qpos.length; i++) qpos[i] = rng.range(-noise, noise);
+    for (let i = 0; i < qvel.length; i++) qvel[i] = noise * rng.normal();
   },
-  make: (task: string, config: EnvConfig, seed: number): Env => {
-    if (task !== 'default') fail('not-found', `${ID}: unknown task "${task}" (tasks: default)`);
-    return new InvertedDoublePendulumEnv(decodeConfigOrThrow(configCodec, config, `${ID} config`).maxEpisodeSteps, seed);
+  advance: frameSkip(INVERTED_DOUBLE_PENDULUM.frameSkip),
+  /** Tip and cart constraint force as Gymnasium reads them after a step (kept in the state). */
+  derived: {
+    dim: 3,
+    read: (data, out) => {
+      const site = data.site_xpos as Float64Array;
+      out[0] = site[0];
+      out[1] = site[2];
+      out[2] = (data.qfrc_constraint as Float64Array)[0];
+    },
   },
-  reward: (task, config) => {
-    if (task !== 'default') fail('not-found', `${ID}: unknown task "${task}" (tasks: default)`);
-    decodeConfigOrThrow(configCodec, config, `${ID} config`);
-    return (_s, _a, next) => invertedDoublePendulumOutcome(next[S.tipX], next[S.tipZ], next[S.qvel + 1], next[S.qvel + 2]).reward;
-  },
-};
+  observe: invertedDoublePendulumObservation,
+  outcome: (s) => invertedDoublePendulumOutcome(s[S.tipX], s[S.tipZ], s[S.qvel + 1], s[S.qvel + 2]),
+});
