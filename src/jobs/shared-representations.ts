@@ -1,14 +1,15 @@
 /**
- * What the online multi-task jobs of the shared-representation experiments (train-mt-ddpg; the
- * same steps as train-mt-dqn) share: making each task's env from its id, and writing a task's
- * collected transitions as an Arrow dataset.
+ * What the online multi-task jobs of the shared-representation experiments (train-mt-ddpg,
+ * train-mt-dqn) share: making each task's env from its id, greedy evaluation, and writing each
+ * task's collected transitions as an Arrow dataset.
  */
+import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import type { TransitionBatch } from '../core/batch.ts';
 import { DistilleryFailure } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
 import { newDatasetMetadata, openDatasetWriter } from '../data/index.ts';
-import { getEnv, makeEnv, prepareEnv, type Env } from '../envs/index.ts';
+import { getEnv, makeEnv, prepareEnv, type Action, type Env } from '../envs/index.ts';
 
 export interface TaskRef {
   readonly env: string;
@@ -58,4 +59,35 @@ export const writeTaskDataset = async (
     throw e;
   }
   return (await writer.right.close()).rows;
+};
+
+/** Mean undiscounted return of `act` over `episodes` episodes of `env`. */
+export const meanReturn = (env: Env, episodes: number, act: (observation: Float32Array) => Action): number => {
+  let total = 0;
+  for (let e = 0; e < episodes; e++) {
+    let o = env.reset();
+    for (;;) {
+      const r = env.step(act(o));
+      total += r.reward;
+      o = r.observation;
+      if (r.terminated || r.truncated) break;
+    }
+  }
+  return total / episodes;
+};
+
+/** Every task's transitions written as `<dir>/<env>-<task>.arrow` (`/` as `-`), in task order. */
+export const writeTaskDatasets = async (
+  dir: string,
+  tasks: readonly TaskRef[],
+  batches: readonly { flush(): TransitionBatch }[],
+  envs: readonly Env[],
+  meta: { readonly behaviorPolicy: string; readonly seed: number; readonly pipeline: string },
+): Promise<{ task: string; path: string; transitions: number }[]> => {
+  const datasets = [];
+  for (const [i, t] of tasks.entries()) {
+    const path = join(dir, `${taskName(t).replaceAll('/', '-')}.arrow`);
+    datasets.push({ task: taskName(t), path, transitions: await writeTaskDataset(path, batches[i].flush(), t, envs[i], meta) });
+  }
+  return datasets;
 };

@@ -9,7 +9,6 @@
  * Arrow dataset per task. RxJS-free.
  */
 import { tfjsBackendOf } from '../nn/backend.ts';
-import { join } from 'node:path';
 import { TransitionBatchBuilder } from '../core/batch.ts';
 import { DistilleryFailure, distilleryError } from '../core/errors.ts';
 import type { JobContext } from '../core/job.ts';
@@ -20,7 +19,7 @@ import { ReplayBuffer } from '../algos/replay-buffer.ts';
 import type { Env } from '../envs/index.ts';
 import type { BackendPreference } from '../nn/index.ts';
 import { trainingLoop, useBackend } from './common.ts';
-import { makeTaskEnv, taskName, writeTaskDataset, type TaskRef } from './shared-representations.ts';
+import { makeTaskEnv, meanReturn, taskName, writeTaskDatasets, type TaskRef } from './shared-representations.ts';
 
 export interface TrainMtDdpgInput {
   /** The tasks, in network order. */
@@ -50,20 +49,6 @@ export interface TrainMtDdpgOutput {
 /** [−1, 1] → the env's box, per dimension (the box must be bounded). */
 const toEnvAction = (space: BoxSpace, a: Float32Array): Float32Array =>
   a.map((x, i) => space.low[i] + ((x + 1) / 2) * (space.high[i] - space.low[i]));
-
-const evaluate = (ddpg: MtDdpg, task: number, env: Env, space: BoxSpace, episodes: number): number => {
-  let total = 0;
-  for (let e = 0; e < episodes; e++) {
-    let o = env.reset();
-    for (;;) {
-      const r = env.step(toEnvAction(space, ddpg.act(task, o)));
-      total += r.reward;
-      o = r.observation;
-      if (r.terminated || r.truncated) break;
-    }
-  }
-  return total / episodes;
-};
 
 export const trainMtDdpgJob = async (input: TrainMtDdpgInput, ctx: JobContext): Promise<TrainMtDdpgOutput> => {
   const backend = await useBackend(input.backend);
@@ -101,7 +86,7 @@ export const trainMtDdpgJob = async (input: TrainMtDdpgInput, ctx: JobContext): 
   const history = input.datasetsDir ? envs.map((e, i) => new TransitionBatchBuilder({ ...shape(i), physicsDim: e.stateDim }, input.steps)) : undefined;
   const curve: { step: number; returns: number[] }[] = [];
   const evalAll = (step: number): void => {
-    const returns = evalEnvs.map((env, i) => evaluate(ddpg, i, env, spaces[i], input.evalEpisodes));
+    const returns = evalEnvs.map((env, i) => meanReturn(env, input.evalEpisodes, (o) => toEnvAction(spaces[i], ddpg.act(i, o))));
     curve.push({ step, returns });
     returns.forEach((value, i) => ctx.report({ kind: 'metric', name: `return/${taskName(input.tasks[i])}`, step, value }));
   };
@@ -155,13 +140,8 @@ export const trainMtDdpgJob = async (input: TrainMtDdpgInput, ctx: JobContext): 
   } finally {
     ddpg.dispose();
   }
-  const datasets = [];
-  if (input.datasetsDir && history)
-    for (const [i, t] of input.tasks.entries()) {
-      const path = join(input.datasetsDir, `${taskName(t).replaceAll('/', '-')}.arrow`);
-      const meta = { behaviorPolicy: `mt-ddpg actor + Gaussian noise ${hyper.explorationNoise} (${input.tasks.length} task${input.tasks.length === 1 ? '' : 's'})`, seed: input.seed, pipeline: input.pipeline ?? 'train-mt-ddpg' };
-      datasets.push({ task: taskName(t), path, transitions: await writeTaskDataset(path, history[i].flush(), t, envs[i], meta) });
-    }
+  const meta = { behaviorPolicy: `mt-ddpg actor + Gaussian noise ${hyper.explorationNoise} (${input.tasks.length} task${input.tasks.length === 1 ? '' : 's'})`, seed: input.seed, pipeline: input.pipeline ?? 'train-mt-ddpg' };
+  const datasets = input.datasetsDir && history ? await writeTaskDatasets(input.datasetsDir, input.tasks, history, envs, meta) : [];
   return { tasks: input.tasks.map(taskName), curve, datasets, backend: tfjsBackendOf(backend), seconds: (Date.now() - started) / 1000 };
 };
 

@@ -8,22 +8,20 @@
  * Arrow dataset per task when training ends, so a run leaves its data replayable. RxJS-free.
  */
 import { tfjsBackendOf } from '../nn/backend.ts';
-import { join } from 'node:path';
-import * as E from 'fp-ts/lib/Either.js';
 import { DistilleryFailure, distilleryError } from '../core/errors.ts';
 import type { JobContext } from '../core/job.ts';
 import { Rng } from '../core/rng.ts';
 import { TransitionBatchBuilder, type TransitionBatch } from '../core/batch.ts';
-import { newDatasetMetadata, openDatasetWriter } from '../data/index.ts';
 import { MtDqn, epsilonAt, type MtDqnBatch, type MtDqnHyper, MT_DQN_DEFAULTS } from '../algos/mt-dqn/index.ts';
 import { ReplayBuffer } from '../algos/replay-buffer.ts';
-import { getEnv, makeEnv, prepareEnv, type Env } from '../envs/index.ts';
+import type { Env } from '../envs/index.ts';
 import type { BackendPreference, NamedWeight } from '../nn/index.ts';
 import { trainingLoop, useBackend, type StepMetric } from './common.ts';
+import { makeTaskEnv, meanReturn, taskName, writeTaskDatasets, type TaskRef } from './shared-representations.ts';
 
 export interface TrainMtDqnInput {
   /** The tasks, in network order: an env id and its task (and config). */
-  readonly tasks: readonly { readonly env: string; readonly task: string; readonly config?: Readonly<Record<string, unknown>> }[];
+  readonly tasks: readonly TaskRef[];
   readonly hyper: Partial<MtDqnHyper>;
   /** Iterations: each is one env step in every task (and one update once learning started). */
   readonly steps: number;
@@ -56,36 +54,14 @@ export interface TrainMtDqnOutput {
   readonly seconds: number;
 }
 
-const nameOf = (t: TrainMtDqnInput['tasks'][number]): string => `${t.env}/${t.task}`;
-
-const evaluate = (dqn: MtDqn, task: number, env: Env, episodes: number): number => {
-  let total = 0;
-  for (let e = 0; e < episodes; e++) {
-    let o = env.reset();
-    for (;;) {
-      const r = env.step(dqn.act(task, o, 0, Rng.fromSeed(0)));
-      total += r.reward;
-      o = r.observation;
-      if (r.terminated || r.truncated) break;
-    }
-  }
-  return total / episodes;
-};
-
 export const trainMtDqnJob = async (input: TrainMtDqnInput, ctx: JobContext): Promise<TrainMtDqnOutput> => {
   const backend = await useBackend(input.backend);
   if (input.tasks.length === 0) throw new DistilleryFailure(distilleryError('invalid-input', 'MT-DQN: no tasks'));
   const rng = Rng.fromSeed(input.seed);
-  const make = async (t: TrainMtDqnInput['tasks'][number], stream: string): Promise<Env> => {
-    const family = getEnv(t.env);
-    if (E.isLeft(family)) throw new DistilleryFailure(family.left);
-    const prepared = await prepareEnv(family.right);
-    if (E.isLeft(prepared)) throw new DistilleryFailure(prepared.left);
-    const env = makeEnv(t.env, { task: t.task, ...(t.config ?? {}) }, rng.split(`${stream}/${nameOf(t)}`).seed());
-    if (E.isLeft(env)) throw new DistilleryFailure(env.left);
-    if (env.right.actionSpace.kind !== 'discrete')
-      throw new DistilleryFailure(distilleryError('invalid-input', `MT-DQN needs discrete actions; ${nameOf(t)} has a box`));
-    return env.right;
+  const make = async (t: TaskRef, stream: string): Promise<Env> => {
+    const env = await makeTaskEnv(t, rng, stream);
+    if (env.actionSpace.kind !== 'discrete') throw new DistilleryFailure(distilleryError('invalid-input', `MT-DQN needs discrete actions; ${taskName(t)} has a box`));
+    return env;
   };
   const envs: Env[] = [];
   const evalEnvs: Env[] = [];
@@ -101,7 +77,7 @@ export const trainMtDqnJob = async (input: TrainMtDqnInput, ctx: JobContext): Pr
   const dqn = new MtDqn(dims, hyper, rng.split('init'), { trainShared: !input.shared?.freeze });
   if (input.shared) dqn.loadSharedWeights(input.shared.weights);
   const buffers = envs.map((_, i) => new ReplayBuffer(hyper.replayCapacity, { obsDim: dims.observationSizes[i], actDim: 1, discreteActions: true }));
-  const explore = envs.map((e, i) => rng.split(`explore/${nameOf(input.tasks[i])}`));
+  const explore = envs.map((e, i) => rng.split(`explore/${taskName(input.tasks[i])}`));
   const sample = rng.split('replay');
   const observations = envs.map((e) => e.reset());
   const episodes = envs.map(() => 0);
@@ -112,9 +88,9 @@ export const trainMtDqnJob = async (input: TrainMtDqnInput, ctx: JobContext): Pr
     : undefined;
   const curve: { step: number; returns: number[] }[] = [];
   const evalAll = (step: number): void => {
-    const returns = evalEnvs.map((env, i) => evaluate(dqn, i, env, input.evalEpisodes));
+    const returns = evalEnvs.map((env, i) => meanReturn(env, input.evalEpisodes, (o) => dqn.act(i, o, 0, Rng.fromSeed(0))));
     curve.push({ step, returns });
-    returns.forEach((value, i) => ctx.report({ kind: 'metric', name: 'dqn/return', step, value, tags: { task: nameOf(input.tasks[i]) } }));
+    returns.forEach((value, i) => ctx.report({ kind: 'metric', name: 'dqn/return', step, value, tags: { task: taskName(input.tasks[i]) } }));
   };
   const started = Date.now();
   let sharedWeights: NamedWeight[] = [];
@@ -130,7 +106,7 @@ export const trainMtDqnJob = async (input: TrainMtDqnInput, ctx: JobContext): Pr
           const o = observations[i];
           const a = dqn.act(i, o, epsilonAt(hyper, step - 1), explore[i]);
           const r = env.step(a);
-          buffers[i].addBatch(oneTransition(nameOf(input.tasks[i]), o, a, r.reward, r.observation, r.terminated));
+          buffers[i].addBatch(oneTransition(taskName(input.tasks[i]), o, a, r.reward, r.observation, r.terminated));
           const next = env.getState();
           history?.[i].push({ episode: episodes[i], step: episodeSteps[i], observation: o, action: a, reward: r.reward, nextObservation: r.observation, terminated: r.terminated, truncated: r.truncated, physics: states[i], nextPhysics: next });
           episodeSteps[i]++;
@@ -150,7 +126,7 @@ export const trainMtDqnJob = async (input: TrainMtDqnInput, ctx: JobContext): Pr
             const s = b.sample(hyper.batchSize, sample);
             return { task: i, observations: s.observation, actions: s.action, rewards: s.reward, nextObservations: s.nextObservation, terminated: s.done };
           });
-          dqn.update(batches).forEach((l, i) => metrics.push({ name: 'dqn/loss', value: l, tags: { task: nameOf(input.tasks[i]) } }));
+          dqn.update(batches).forEach((l, i) => metrics.push({ name: 'dqn/loss', value: l, tags: { task: taskName(input.tasks[i]) } }));
         }
         if (step % input.evalEvery === 0 || step === input.steps) evalAll(step);
         return metrics;
@@ -160,38 +136,13 @@ export const trainMtDqnJob = async (input: TrainMtDqnInput, ctx: JobContext): Pr
   } finally {
     dqn.dispose();
   }
-  const datasets = [];
-  if (input.datasetsDir && history)
-    for (const [i, t] of input.tasks.entries()) {
-      const path = join(input.datasetsDir, `${nameOf(t).replaceAll('/', '-')}.arrow`);
-      datasets.push({ task: nameOf(t), path, transitions: await writeDataset(path, history[i].flush(), t, envs[i], input) });
-    }
-  return { tasks: input.tasks.map(nameOf), curve, sharedWeights, datasets, backend: tfjsBackendOf(backend), seconds: (Date.now() - started) / 1000 };
-};
-
-/** One task's collected transitions as an Arrow dataset (the replay data of the run, in order). */
-const writeDataset = async (path: string, batch: TransitionBatch, t: TrainMtDqnInput['tasks'][number], env: Env, input: TrainMtDqnInput): Promise<number> => {
-  const writer = await openDatasetWriter(path, {
-    metadata: newDatasetMetadata({
-      envId: t.env,
-      envConfig: { ...(t.config ?? {}) },
-      tasks: [t.task],
-      behaviorPolicy: `mt-dqn ε-greedy (${input.tasks.length} task${input.tasks.length === 1 ? '' : 's'}${input.shared ? ', transfer' : ''})`,
-      seed: input.seed,
-      observationSpace: env.observationSpace,
-      actionSpace: env.actionSpace,
-      pipeline: input.pipeline ?? 'train-mt-dqn',
-    }),
-    shape: { obsDim: batch.obsDim, actDim: 1, discreteActions: true, physicsDim: env.stateDim, rewardTasks: [] },
-  })();
-  if (E.isLeft(writer)) throw new DistilleryFailure(writer.left);
-  try {
-    await writer.right.write(batch);
-  } catch (e) {
-    await writer.right.abort();
-    throw e;
-  }
-  return (await writer.right.close()).rows;
+  const meta = {
+    behaviorPolicy: `mt-dqn ε-greedy (${input.tasks.length} task${input.tasks.length === 1 ? '' : 's'}${input.shared ? ', transfer' : ''})`,
+    seed: input.seed,
+    pipeline: input.pipeline ?? 'train-mt-dqn',
+  };
+  const datasets = input.datasetsDir && history ? await writeTaskDatasets(input.datasetsDir, input.tasks, history, envs, meta) : [];
+  return { tasks: input.tasks.map(taskName), curve, sharedWeights, datasets, backend: tfjsBackendOf(backend), seconds: (Date.now() - started) / 1000 };
 };
 
 /** A one-row batch for the replay buffer. */
