@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type * as t from 'io-ts';
 import type { OperatorFunction } from 'rxjs';
 import { PositiveInt, section, withDefault } from '../../core/codecs.ts';
@@ -7,6 +6,7 @@ import type { TrainMtDdpgOutput } from '../../jobs/train-mt-ddpg.ts';
 import { trainMtDdpgJobRef } from '../../jobs/refs.ts';
 import type { RunContext } from '../context.ts';
 import { jobStage } from '../job-stage.ts';
+import { sharedRepresentationRunDisplay, sharedRepresentationRunInput, type SharedRepresentationRunSpec } from './shared-representation-runs.ts';
 
 /** The online MT-DDPG runs (D'Eramo et al. 2020): the paper's network and rates, a reduced budget labelled as such. */
 export const MtDdpgRunParams = section(
@@ -20,12 +20,7 @@ export const MtDdpgRunParams = section(
 );
 export type MtDdpgRunParams = t.TypeOf<typeof MtDdpgRunParams>;
 
-export interface MtDdpgRunSpec {
-  readonly method: string;
-  readonly tasks: readonly { readonly env: string; readonly task: string }[];
-}
-
-const slug = (env: string): string => env.replace(/^classic\//, '').replaceAll('/', '-');
+export type MtDdpgRunSpec = SharedRepresentationRunSpec;
 
 /**
  * One `train-mt-ddpg` job per run spec; transitions written under `<datasetsDir>/<method>-<tasks>/`.
@@ -38,19 +33,8 @@ export const trainMtDdpg = <T extends MtDdpgRunSpec>(p: MtDdpgRunParams, ctx: Ru
   jobStage(ctx, {
     job: trainMtDdpgJobRef,
     workers: options.workers ?? 2,
-    input: (spec) => ({
-      tasks: spec.tasks.map((x) => ({ env: x.env, task: x.task })),
-      hyper: p.hyper,
-      steps: p.steps,
-      evalEvery: p.evalEvery,
-      evalEpisodes: p.evalEpisodes,
-      seed: ctx.rng.split('mt-ddpg').seed(),
-      backend: ctx.backend.preference,
-      metricsEvery: Math.max(1, Math.floor(p.steps / 50)),
-      datasetsDir: join(ctx.datasetsDir, `${spec.method}-${spec.tasks.map((x) => slug(x.env)).join('+')}`),
-      pipeline: ctx.pipeline,
-    }),
+    input: (spec) => sharedRepresentationRunInput(spec, p, ctx, 'mt-ddpg', {}),
     output: (spec, run) => ({ ...spec, run }),
     cache: (run) => run.datasets.map((d) => d.path),
-    display: (spec) => ({ id: `${spec.method}/${spec.tasks.map((x) => x.env).join('+')}`, label: `${spec.method} ${spec.tasks.map((x) => slug(x.env)).join('+')}`, tags: { method: spec.method } }),
+    display: (spec) => sharedRepresentationRunDisplay(spec),
   });

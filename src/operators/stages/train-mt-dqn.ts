@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import * as t from 'io-ts';
 import type { OperatorFunction } from 'rxjs';
 import { PositiveInt, section, withDefault } from '../../core/codecs.ts';
@@ -8,6 +7,7 @@ import type { TrainMtDqnOutput } from '../../jobs/train-mt-dqn.ts';
 import { trainMtDqnJobRef } from '../../jobs/refs.ts';
 import type { RunContext } from '../context.ts';
 import { jobStage } from '../job-stage.ts';
+import { sharedRepresentationRunDisplay, sharedRepresentationRunInput, type SharedRepresentationRunSpec } from './shared-representation-runs.ts';
 
 /**
  * The online MT-DQN runs of the shared-representation experiments (D'Eramo et al. 2020). Every
@@ -25,15 +25,10 @@ export const MtDqnRunParams = section(
 export type MtDqnRunParams = t.TypeOf<typeof MtDqnRunParams>;
 
 /** One training run: a method's name, its tasks (env id, task) in network order, and optionally a shared block to start from. */
-export interface MtDqnRunSpec {
-  /** Names the run in progress bars, metric tags, dataset folders (`mt-dqn`, `dqn`, `transfer`…). */
-  readonly method: string;
-  readonly tasks: readonly { readonly env: string; readonly task: string }[];
+export interface MtDqnRunSpec extends SharedRepresentationRunSpec {
   /** Transfer: the shared block's weights and whether they stay frozen. */
   readonly shared?: { readonly weights: readonly NamedWeight[]; readonly freeze: boolean };
 }
-
-const slug = (env: string): string => env.replace(/^classic\//, '').replaceAll('/', '-');
 
 /**
  * One `train-mt-dqn` job per run spec; its transitions are written as Arrow datasets under
@@ -46,24 +41,8 @@ export const trainMtDqn = <T extends MtDqnRunSpec>(p: MtDqnRunParams, ctx: RunCo
   jobStage(ctx, {
     job: trainMtDqnJobRef,
     workers: options.workers ?? 2,
-    input: (spec) => ({
-      tasks: spec.tasks.map((x) => ({ env: x.env, task: x.task })),
-      hyper: p.hyper,
-      steps: p.steps,
-      evalEvery: p.evalEvery,
-      evalEpisodes: p.evalEpisodes,
-      ...(spec.shared ? { shared: spec.shared } : {}),
-      seed: ctx.rng.split('mt-dqn').seed(),
-      backend: ctx.backend.preference,
-      metricsEvery: Math.max(1, Math.floor(p.steps / 50)),
-      datasetsDir: join(ctx.datasetsDir, `${spec.method}-${spec.tasks.map((x) => slug(x.env)).join('+')}`),
-      pipeline: ctx.pipeline,
-    }),
+    input: (spec) => sharedRepresentationRunInput(spec, p, ctx, 'mt-dqn', spec.shared ? { shared: spec.shared } : {}),
     output: (spec, run) => ({ ...spec, run }),
     cache: (run) => run.datasets.map((d) => d.path),
-    display: (spec) => ({
-      id: `${spec.method}/${spec.tasks.map((x) => x.env).join('+')}`,
-      label: `${spec.method} ${spec.tasks.map((x) => slug(x.env)).join('+')}`,
-      tags: { method: spec.method },
-    }),
+    display: (spec) => sharedRepresentationRunDisplay(spec),
   });
