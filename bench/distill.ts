@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { Rng } from '../src/core/rng.ts';
 import { selectBackend, tfjsBackendOf } from '../src/nn/backend.ts';
 import { OrtMlpTrainer } from '../src/nn/ort-mlp-trainer.ts';
 import { mseLoss } from '../src/nn/loss.ts';
 import { Mlp, MlpTrainer, mlpSpec } from '../src/nn/mlp.ts';
-import { ONE_THREAD_ENV, findPython, type Benchmark, type BenchResult } from './types.ts';
+import { alternateRounds, roundsExtra, roundsLine, runTorchReference, versusTorch } from './harness.ts';
+import { findPython, type Benchmark, type BenchResult } from './types.ts';
 
 /**
  * The distillation step's compute: one Adam step of the published student 25→256→256→6 (ReLU,
@@ -17,7 +16,6 @@ import { ONE_THREAD_ENV, findPython, type Benchmark, type BenchResult } from './
  * minute) and each reports its best round; the ratio is ORT's best over PyTorch's best.
  */
 const SIZES = [25, 256, 256, 6];
-const here = path.dirname(fileURLToPath(import.meta.url));
 
 const ROUNDS = 3;
 
@@ -53,20 +51,6 @@ const measureTfjs = (batch: number, steps: number): number => {
   return perSecond;
 };
 
-const measureTorch = (python: string, batch: number, steps: number): number | undefined => {
-  const r = spawnSync(python, [path.join(here, 'reference', 'distill_torch.py'), String(batch), String(steps)], {
-    encoding: 'utf8',
-    timeout: 300_000,
-    env: { ...process.env, ...ONE_THREAD_ENV },
-  });
-  if (r.status !== 0) return undefined;
-  try {
-    return (JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { steps_per_s: number }).steps_per_s;
-  } catch {
-    return undefined;
-  }
-};
-
 export const benchmark: Benchmark = {
   name: 'distill',
   description: 'Adam step of the 25→256→256→6 student (MSE), ORT and tfjs vs PyTorch one thread, alternated',
@@ -80,20 +64,18 @@ export const benchmark: Benchmark = {
     for (const batch of [256, 1024]) {
       const steps = quick ? 5 : batch === 256 ? 400 : 100;
       const rounds = quick ? 1 : ROUNDS;
-      const runs = { ort: [] as number[], tfjs: [] as number[], torch: [] as number[] };
-      for (let r = 0; r < rounds; r++) {
-        runs.ort.push(measureOrt(batch, steps));
-        runs.tfjs.push(measureTfjs(batch, quick ? steps : Math.ceil(steps / 4)));
-        const torch = python ? measureTorch(python, batch, steps) : undefined;
-        if (torch !== undefined) runs.torch.push(torch);
-      }
-      const [ort, tfjsBest, torch] = [Math.max(...runs.ort), Math.max(...runs.tfjs), runs.torch.length ? Math.max(...runs.torch) : undefined];
+      const r = alternateRounds(rounds, {
+        ort: () => measureOrt(batch, steps),
+        tfjs: () => measureTfjs(batch, quick ? steps : Math.ceil(steps / 4)),
+        torch: python ? () => runTorchReference(python, 'distill_torch.py', [batch, steps], 300_000) : undefined,
+      });
+      const ort = r.ort;
       const result: BenchResult = {
         name: `distill-b${batch}`,
         value: ort,
         unit: 'steps/s',
         backend: 'ort',
-        ...(torch !== undefined ? { reference: { name: 'pytorch-1thread', value: torch }, ratio: ort / torch } : {}),
+        ...versusTorch(ort, r.torch),
         extra: {
           batch,
           steps,
@@ -101,17 +83,10 @@ export const benchmark: Benchmark = {
           quick: String(quick),
           msPerStep: 1000 / ort,
           gflops: (flopsPerStep(batch) * ort) / 1e9,
-          [`${tfjsName}StepsPerS`]: tfjsBest,
-          ortRounds: runs.ort.map((v) => v.toFixed(1)).join(' '),
-          torchRounds: runs.torch.map((v) => v.toFixed(1)).join(' '),
-          [`${tfjsName}Rounds`]: runs.tfjs.map((v) => v.toFixed(1)).join(' '),
+          ...roundsExtra(r, tfjsName),
         },
       };
-      log(
-        `${result.name}: ort ${ort.toFixed(1)} steps/s, ${tfjsName} ${tfjsBest.toFixed(1)}` +
-          (torch !== undefined ? `, torch ${torch.toFixed(1)}, ratio ${(ort / torch).toFixed(2)}` : '') +
-          ` (best of ${rounds} alternated rounds)`,
-      );
+      log(roundsLine(result.name, r, tfjsName, rounds));
       results.push(result);
     }
     return results;

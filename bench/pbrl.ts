@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { Rng } from '../src/core/rng.ts';
 import { Pbrl } from '../src/algos/pbrl/pbrl.ts';
 import { ReplayBuffer } from '../src/algos/replay-buffer.ts';
 import { selectBackend } from '../src/nn/backend.ts';
-import { ONE_THREAD_ENV, findPython, type Benchmark, type BenchResult } from './types.ts';
+import { runTorchReference, versusTorch } from './harness.ts';
+import { findPython, type Benchmark, type BenchResult } from './types.ts';
 
 /**
  * The PBRL teacher's update step as the thesis runs it: obs 24, action 6, actor 24→256→256→6,
@@ -16,7 +15,6 @@ import { ONE_THREAD_ENV, findPython, type Benchmark, type BenchResult } from './
 const OBS = 24;
 const ACT = 6;
 const BATCH = 1024;
-const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** n random transitions (obs 24, action 6) in a replay buffer: the benchmarks' dataset. */
 export const randomDataset = (n: number, rng: Rng): ReplayBuffer => {
@@ -52,16 +50,6 @@ const measureOurs = (steps: number): number => {
   return perSecond;
 };
 
-const measureTorch = (python: string, steps: number): number | undefined => {
-  const r = spawnSync(python, [path.join(here, 'reference', 'pbrl_torch.py'), String(steps)], { encoding: 'utf8', timeout: 600_000, env: { ...process.env, ...ONE_THREAD_ENV } });
-  if (r.status !== 0) return undefined;
-  try {
-    return (JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { steps_per_s: number }).steps_per_s;
-  } catch {
-    return undefined;
-  }
-};
-
 export const benchmark: Benchmark = {
   name: 'pbrl',
   description: 'PBRL update (actor + 5 critics 256×256, batch 1024, obs 24, action 6), ours vs PyTorch one thread',
@@ -72,13 +60,13 @@ export const benchmark: Benchmark = {
     if (!python) log('pbrl: no python3 with torch found; reporting without reference');
     const steps = quick ? 4 : 40;
     const ours = measureOurs(steps);
-    const torch = python ? measureTorch(python, steps) : undefined;
+    const torch = python ? runTorchReference(python, 'pbrl_torch.py', [steps]) : undefined;
     const result: BenchResult = {
       name: 'pbrl-update',
       value: ours,
       unit: 'steps/s',
       backend: backend.right,
-      ...(torch !== undefined ? { reference: { name: 'pytorch-1thread', value: torch }, ratio: ours / torch } : {}),
+      ...versusTorch(ours, torch),
       extra: { batch: BATCH, critics: 5, steps, quick: String(quick), msPerStep: 1000 / ours, tensorsAfter: tf.memory().numTensors },
     };
     log(`pbrl-update: ${ours.toFixed(2)} steps/s on ${backend.right}` + (torch !== undefined ? `, torch ${torch.toFixed(2)}, ratio ${(ours / torch).toFixed(2)}` : ''));

@@ -1,12 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { createTd3BcLearner } from '../src/algos/td3bc/td3bc.ts';
 import { Rng } from '../src/core/rng.ts';
 import { selectBackend, tfjsBackendOf } from '../src/nn/backend.ts';
 import { ortTeacherUpdater } from '../src/jobs/train-teacher-ort.ts';
 import { randomDataset } from './pbrl.ts';
-import { ONE_THREAD_ENV, findPython, type Benchmark, type BenchResult } from './types.ts';
+import { alternateRounds, roundsExtra, roundsLine, runTorchReference, versusTorch } from './harness.ts';
+import { findPython, type Benchmark, type BenchResult } from './types.ts';
 
 /**
  * The TD3+BC teacher's update (published settings: actor 24→256→256→6, twin critics
@@ -14,7 +13,6 @@ import { ONE_THREAD_ENV, findPython, type Benchmark, type BenchResult } from './
  * path) and on tfjs, against the same update in PyTorch on one thread
  * (bench/reference/td3bc_torch.py); alternated `ROUNDS` times, best round of each.
  */
-const here = path.dirname(fileURLToPath(import.meta.url));
 const ROUNDS = 3;
 
 const measure = (engine: 'ort' | 'tfjs', steps: number, backend: string): number => {
@@ -33,16 +31,6 @@ const measure = (engine: 'ort' | 'tfjs', steps: number, backend: string): number
   return perSecond;
 };
 
-const measureTorch = (python: string, steps: number): number | undefined => {
-  const r = spawnSync(python, [path.join(here, 'reference', 'td3bc_torch.py'), String(steps)], { encoding: 'utf8', timeout: 600_000, env: { ...process.env, ...ONE_THREAD_ENV } });
-  if (r.status !== 0) return undefined;
-  try {
-    return (JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { steps_per_s: number }).steps_per_s;
-  } catch {
-    return undefined;
-  }
-};
-
 export const benchmark: Benchmark = {
   name: 'td3bc',
   description: 'TD3+BC update (actor + twin critics 256×256, batch 256, obs 24, action 6), ORT and tfjs vs PyTorch one thread, alternated',
@@ -54,37 +42,28 @@ export const benchmark: Benchmark = {
     if (!python) log('td3bc: no python3 with torch found; reporting without reference');
     const steps = quick ? 4 : 100;
     const rounds = quick ? 1 : ROUNDS;
-    const runs = { ort: [] as number[], tfjs: [] as number[], torch: [] as number[] };
-    for (let r = 0; r < rounds; r++) {
-      runs.ort.push(measure('ort', steps, backend.right));
-      runs.tfjs.push(measure('tfjs', quick ? steps : steps / 4, backend.right));
-      const torch = python ? measureTorch(python, steps) : undefined;
-      if (torch !== undefined) runs.torch.push(torch);
-    }
-    const [ort, tfjsBest, torch] = [Math.max(...runs.ort), Math.max(...runs.tfjs), runs.torch.length ? Math.max(...runs.torch) : undefined];
+    const r = alternateRounds(rounds, {
+      ort: () => measure('ort', steps, backend.right),
+      tfjs: () => measure('tfjs', quick ? steps : steps / 4, backend.right),
+      torch: python ? () => runTorchReference(python, 'td3bc_torch.py', [steps]) : undefined,
+    });
+    const ort = r.ort;
     const result: BenchResult = {
       name: 'td3bc-update',
       value: ort,
       unit: 'steps/s',
       backend: 'ort',
-      ...(torch !== undefined ? { reference: { name: 'pytorch-1thread', value: torch }, ratio: ort / torch } : {}),
+      ...versusTorch(ort, r.torch),
       extra: {
         batch: 256,
         steps,
         rounds,
         quick: String(quick),
         msPerStep: 1000 / ort,
-        [`${tfjsName}StepsPerS`]: tfjsBest,
-        ortRounds: runs.ort.map((v) => v.toFixed(1)).join(' '),
-        torchRounds: runs.torch.map((v) => v.toFixed(1)).join(' '),
-        [`${tfjsName}Rounds`]: runs.tfjs.map((v) => v.toFixed(1)).join(' '),
+        ...roundsExtra(r, tfjsName),
       },
     };
-    log(
-      `td3bc-update: ort ${ort.toFixed(1)} steps/s, ${tfjsName} ${tfjsBest.toFixed(1)}` +
-        (torch !== undefined ? `, torch ${torch.toFixed(1)}, ratio ${(ort / torch).toFixed(2)}` : '') +
-        ` (best of ${rounds} alternated rounds)`,
-    );
+    log(roundsLine('td3bc-update', r, tfjsName, rounds));
     return [result];
   },
 };
