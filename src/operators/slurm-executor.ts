@@ -8,23 +8,11 @@ import { DistilleryFailure, distilleryError, type DistilleryError, type ErrorCod
 import type { JobEvent, JobRef } from '../core/job.ts';
 import type { JobMessage, RemoteExecutor, RemoteJobOptions } from './run-job.ts';
 import { FINAL, GONE, slurm, sleep, statePoller, tail, type JobState } from './slurm-commands.ts';
-import { earlierJob, jobName, submissionQueue, type Submitted, type Ticket } from './slurm-submit.ts';
+import { earlierJob, jobName, submissionQueue, type SbatchOptions, type Submitted, type Ticket } from './slurm-submit.ts';
 import { decodeWire, encodeWire } from './wire-json.ts';
 
-export interface SlurmOptions {
-  /** Where the jobs' files go (`<workDir>/jobs/<n>/`): the run directory, on a filesystem the nodes share. */
-  readonly workDir: string;
-  readonly partition?: string;
-  /** Time limit of each job (`--time`: `MM`, `HH:MM:SS`, `D-HH:MM:SS`…). */
-  readonly time?: string;
-  /** CPUs per job (`--cpus-per-task`). */
-  readonly cpus?: number;
-  /** Memory per job (`--mem`: `4G`, `500M`…). */
-  readonly mem?: string;
-  /** More `sbatch` arguments, as given (`['--account=rl', '--qos=short']`). */
-  readonly extra?: readonly string[];
-  /** The Node.js command on the nodes (default `node`, looked up on the job's PATH). */
-  readonly node?: string;
+/** The sbatch options of every job (slurm-submit.ts), and how the executor polls, resumes and batches. */
+export interface SlurmOptions extends SbatchOptions {
   /** How often the job's state is polled (default 500 ms). */
   readonly pollMs?: number;
   /**

@@ -15,12 +15,18 @@ import { quote, slurm } from './slurm-commands.ts';
 
 /** What `sbatch` gets for every job of a run (the --slurm.* flags). */
 export interface SbatchOptions {
+  /** Where the jobs' files go (`<workDir>/jobs/<n>/`): the run directory, on a filesystem the nodes share. */
   readonly workDir: string;
   readonly partition?: string;
+  /** Time limit of each job (`--time`: `MM`, `HH:MM:SS`, `D-HH:MM:SS`…). */
   readonly time?: string;
+  /** CPUs per job (`--cpus-per-task`). */
   readonly cpus?: number;
+  /** Memory per job (`--mem`: `4G`, `500M`…). */
   readonly mem?: string;
+  /** More `sbatch` arguments, as given (`['--account=rl', '--qos=short']`). */
   readonly extra?: readonly string[];
+  /** The Node.js command on the nodes (default `node`, looked up on the job's PATH). */
   readonly node?: string;
 }
 
