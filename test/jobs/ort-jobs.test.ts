@@ -4,15 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as E from 'fp-ts/lib/Either.js';
-import { lastValueFrom } from 'rxjs';
-import { Rng } from '../../src/core/rng.ts';
-import { newDatasetMetadata } from '../../src/data/index.ts';
-import { makeBehaviorPolicy, makeEnv } from '../../src/envs/index.ts';
-import { persist, rollouts } from '../../src/operators/index.ts';
 import { distillJob } from '../../src/jobs/distill.ts';
 import { trainTeacherJob } from '../../src/jobs/train-teacher.ts';
 import { loadStudentNet } from '../../src/nn/student-activations.ts';
 import { loadCheckpoint } from '../../src/nn/checkpoint.ts';
+import { pointmassExpertDataset } from './pointmass-datasets.ts';
 
 /**
  * The jobs on the ORT engine against the same jobs on tfjs (cpu), same seeds and data: the job
@@ -23,24 +19,7 @@ import { loadCheckpoint } from '../../src/nn/checkpoint.ts';
 const dir = mkdtempSync(join(tmpdir(), 'distillery-distill-ort-'));
 const quiet = { report: () => {} };
 
-const dataset = async (task: string): Promise<string> => {
-  const env = makeEnv('pointmass/maze', { task }, 1);
-  const policy = makeBehaviorPolicy('pointmass/maze', 'expert', {});
-  assert.ok(E.isRight(env) && E.isRight(policy));
-  const path = join(dir, `${task}.arrow`);
-  const metadata = newDatasetMetadata({
-    envId: 'pointmass/maze',
-    envConfig: {},
-    tasks: [task],
-    behaviorPolicy: policy.right.name,
-    seed: 1,
-    observationSpace: env.right.observationSpace,
-    actionSpace: env.right.actionSpace,
-    pipeline: 'test',
-  });
-  await lastValueFrom(rollouts(env.right, policy.right, { episodes: 2, rng: Rng.fromSeed(2) }).pipe(persist(path, metadata)));
-  return path;
-};
+const dataset = (task: string): Promise<string> => pointmassExpertDataset(dir, task);
 
 test('distill job: --backend ort runs the student on ORT and matches the tfjs run (MSE and Q)', async () => {
   const paths = { left: await dataset('left'), right: await dataset('right') };

@@ -4,37 +4,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import * as E from 'fp-ts/lib/Either.js';
-import { lastValueFrom } from 'rxjs';
-import { Rng } from '../../src/core/rng.ts';
-import { newDatasetMetadata } from '../../src/data/index.ts';
-import { makeBehaviorPolicy, makeEnv } from '../../src/envs/index.ts';
-import { persist, rollouts } from '../../src/operators/index.ts';
 import { trainTeacherJob } from '../../src/jobs/train-teacher.ts';
 import { distillJob } from '../../src/jobs/distill.ts';
 import { trainBehaviorJob } from '../../src/jobs/train-behavior.ts';
+import { pointmassExpertDataset } from './pointmass-datasets.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'distillery-tensors-'));
 const quiet = { report: () => {} };
 
-const dataset = async (task: string): Promise<string> => {
-  const env = makeEnv('pointmass/maze', { task }, 1);
-  const policy = makeBehaviorPolicy('pointmass/maze', 'expert', {});
-  assert.ok(E.isRight(env) && E.isRight(policy));
-  const path = join(dir, `${task}.arrow`);
-  const metadata = newDatasetMetadata({
-    envId: 'pointmass/maze',
-    envConfig: {},
-    tasks: [task],
-    behaviorPolicy: policy.right.name,
-    seed: 1,
-    observationSpace: env.right.observationSpace,
-    actionSpace: env.right.actionSpace,
-    pipeline: 'test',
-  });
-  await lastValueFrom(rollouts(env.right, policy.right, { episodes: 2, rng: Rng.fromSeed(2) }).pipe(persist(path, metadata)));
-  return path;
-};
+const dataset = (task: string): Promise<string> => pointmassExpertDataset(dir, task);
 
 test('a whole MOP chain (behavior, teachers of both algorithms, distillation with every loss) leaves no tensor behind', async () => {
   await tf.setBackend('cpu');
