@@ -8,8 +8,8 @@ import { Subject } from 'rxjs';
 import type { Trajectory } from '../core/batch.ts';
 import { fail } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
-import type { NormalizationStats, TrajectoryOtRewards } from '../ot/index.ts';
-import type { FeatureTrajectory } from './ot-update-proxy.ts';
+import type { TrajectoryOtRewards } from '../ot/index.ts';
+import { trajectoryOtOptions, type FeatureTrajectory, type UpdateProxyOptions } from './ot-update-proxy.ts';
 import { otReward } from '../operators/ot-reward.ts';
 import { pairTrajectories } from '../operators/pair-trajectories.ts';
 
@@ -78,10 +78,7 @@ export interface OtSharingStream {
  * updates. Throws DistilleryFailure on bad parameters.
  */
 export const otSharingStream = (
-  o: Pick<OtSharingOptions, 'sigma' | 'beta' | 'epsilon' | 'iterations' | 'actionCount'> & {
-    readonly recent: number;
-    readonly featureStats: 'pair' | 'none' | (() => NormalizationStats);
-  },
+  o: UpdateProxyOptions,
   rng: Rng,
   onAugmented: (augmented: Trajectory, solve: TrajectoryOtRewards) => void,
 ): OtSharingStream => {
@@ -93,16 +90,7 @@ export const otSharingStream = (
   const sub = input
     .pipe(
       pairTrajectories({ rng, bufferSize: o.recent, onUnpaired: (n) => (unpaired = n) }),
-      otReward({
-        sigma: o.sigma,
-        beta: o.beta,
-        epsilon: o.epsilon,
-        maxIterations: o.iterations,
-        featureStats: o.featureStats,
-        actionCount: o.actionCount,
-        scale: 'rows',
-        onSolve: (_task, _partner, r) => (solve = r),
-      }),
+      otReward({ ...trajectoryOtOptions(o), onSolve: (_task, _partner, r) => (solve = r) }),
     )
     .subscribe({ next: (t) => onAugmented(t, solve!), error: (e: unknown) => (failure = e) });
   return {

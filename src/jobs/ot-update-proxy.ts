@@ -11,7 +11,7 @@
  */
 import { fail } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
-import { trajectoryOtRewards, type NormalizationStats, type StateActionSource, type TrajectoryOtRewards } from '../ot/index.ts';
+import { trajectoryOtRewards, type NormalizationStats, type StateActionSource, type TrajectoryOtOptions, type TrajectoryOtRewards } from '../ot/index.ts';
 import { choosePartner } from '../operators/pair-trajectories.ts';
 
 /** A finished trajectory as the OT cost sees it: its feature vectors' source and the cell of every step. */
@@ -31,6 +31,17 @@ export interface UpdateProxyOptions {
   /** Feature statistics at solve time (running), or 'pair' / 'none'. */
   readonly featureStats: 'pair' | 'none' | (() => NormalizationStats);
 }
+
+/** The OT solve of one trajectory pair under these options (cost scaled per row), as both the update-time proxy and the sharing stream run it. */
+export const trajectoryOtOptions = (o: UpdateProxyOptions): TrajectoryOtOptions => ({
+  sigma: o.sigma,
+  beta: o.beta,
+  epsilon: o.epsilon,
+  maxIterations: o.iterations,
+  featureStats: o.featureStats,
+  actionCount: o.actionCount,
+  scale: 'rows',
+});
 
 /** Which trajectory and step each row of one replay buffer holds, appended in the buffer's order. */
 class RowIndex {
@@ -120,15 +131,7 @@ export class UpdateTimeProxy {
         unpairedRows += js.length;
         continue;
       }
-      const r = trajectoryOtRewards(trajectory, partner, {
-        sigma: o.sigma,
-        beta: o.beta,
-        epsilon: o.epsilon,
-        maxIterations: o.iterations,
-        featureStats: o.featureStats,
-        actionCount: o.actionCount,
-        scale: 'rows',
-      });
+      const r = trajectoryOtRewards(trajectory, partner, trajectoryOtOptions(o));
       solves.push(r);
       for (const j of js) {
         rewards[j] = r.rewards[steps[j]];
