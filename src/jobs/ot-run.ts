@@ -4,6 +4,8 @@
  * (environment steps over all tasks).
  */
 import * as E from 'fp-ts/lib/Either.js';
+import type { JobContext } from '../core/job.ts';
+import { progressEvery } from './common.ts';
 import { DistilleryFailure, distilleryError } from '../core/errors.ts';
 import { getEnv, prepareEnv, GridEnv, moveCell, shortestPathAction } from '../envs/index.ts';
 import type { Env, EnvConfig, MultiTaskEnv } from '../envs/types.ts';
@@ -78,6 +80,18 @@ export const pathOverlap = (envs: readonly GridEnv[]): Float64Array => {
 };
 
 /** Growable per-round record. */
+/** A progress reporter for a run of `budget` steps: reports when `done` passed the next mark (about every budget/50 steps) or reached the budget. */
+export const progressReporter = (ctx: Pick<JobContext, 'report'>, budget: number): ((done: number) => void) => {
+  const every = progressEvery(budget);
+  let next = every;
+  return (done) => {
+    if (done >= next || done >= budget) {
+      ctx.report({ kind: 'progress', done: Math.min(done, budget), total: budget });
+      next = done + every;
+    }
+  };
+};
+
 export class RoundLog {
   private steps: number[] = [];
   private returns: number[] = [];

@@ -14,8 +14,8 @@ import { flatDim } from '../core/spaces.ts';
 import { NeuralDistral } from '../algos/distral/neural.ts';
 import { ReplayBuffer } from '../algos/replay-buffer.ts';
 import type { BackendPreference } from '../nn/index.ts';
-import { progressEvery, ticker, useBackend } from './common.ts';
-import { gridOf, makeGridTasks, RoundLog, type MultiTaskRun } from './ot-run.ts';
+import { ticker, useBackend } from './common.ts';
+import { gridOf, makeGridTasks, progressReporter, RoundLog, type MultiTaskRun } from './ot-run.ts';
 
 export interface TrainOtDistralNeuralInput {
   readonly envId: string;
@@ -59,12 +59,11 @@ export const trainOtDistralNeuralJob = async (input: TrainOtDistralNeuralInput, 
   const pending = new Float64Array(m);
   const log = new RoundLog(m);
   const budget = input.stepsPerTask * m;
-  const every = progressEvery(budget);
+  const reportProgress = progressReporter(ctx, budget);
   const tick = ticker();
   const started = Date.now();
   let total = 0;
   let updates = 0;
-  let nextProgress = every;
   try {
     for (let round = 0; total < budget; round++) {
       const returns = new Float64Array(m);
@@ -95,10 +94,7 @@ export const trainOtDistralNeuralJob = async (input: TrainOtDistralNeuralInput, 
       }
       log.push(total, returns);
       ctx.report({ kind: 'metric', name: 'return/mean', step: total, value: returns.reduce((s, x) => s + x, 0) / m });
-      if (total >= nextProgress || total >= budget) {
-        ctx.report({ kind: 'progress', done: Math.min(total, budget), total: budget });
-        nextProgress = total + every;
-      }
+      reportProgress(total);
     }
     const { steps, returns } = log.arrays();
     return { tasks, steps, returns, grid: gridOf(first), updates, backend: tfjsBackendOf(backend), seconds: (Date.now() - started) / 1000 };

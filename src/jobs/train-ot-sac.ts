@@ -29,8 +29,8 @@ import { Rng } from '../core/rng.ts';
 import { flatDim } from '../core/spaces.ts';
 import { createSacDiscreteLearner, type SacHyper } from '../algos/sac/index.ts';
 import type { BackendPreference } from '../nn/index.ts';
-import { progressEvery, ticker, useBackend } from './common.ts';
-import { currentCell, gridOf, makeGridTasks, RoundLog, type MultiTaskRun } from './ot-run.ts';
+import { ticker, useBackend } from './common.ts';
+import { currentCell, gridOf, makeGridTasks, progressReporter, RoundLog, type MultiTaskRun } from './ot-run.ts';
 import { OT_PROXY_COLUMN } from '../operators/ot-reward.ts';
 import { CellAverage, featureTrajectory, otSharingStream, type OtSharingOptions } from './ot-sharing.ts';
 import { UpdateTimeProxy } from './ot-update-proxy.ts';
@@ -141,12 +141,11 @@ export const trainOtSacJob = async (input: TrainOtSacInput, ctx: JobContext): Pr
   const pending = new Float64Array(m);
   const log = new RoundLog(m);
   const budget = input.stepsPerTask * m;
-  const every = progressEvery(budget);
+  const reportProgress = progressReporter(ctx, budget);
   const tick = ticker();
   const started = Date.now();
   let total = 0;
   let updates = 0;
-  let nextProgress = every;
   const obsBuf = new Float32Array(obsDim);
   // The minibatch draw of ReplayBuffer.sample (same RNG path as 'none'), then this update's proxies.
   const updateWithProxy = (i: number): void => {
@@ -209,10 +208,7 @@ export const trainOtSacJob = async (input: TrainOtSacInput, ctx: JobContext): Pr
       }
       log.push(total, returns);
       ctx.report({ kind: 'metric', name: 'sac/meanReturn', step: total, value: returns.reduce((s, x) => s + x, 0) / m });
-      if (total >= nextProgress || total >= budget) {
-        ctx.report({ kind: 'progress', done: Math.min(total, budget), total: budget });
-        nextProgress = total + every;
-      }
+      reportProgress(total);
     }
     const otUnpaired = sharing ? sharing.end() : otUnpairedRows;
     const { steps, returns } = log.arrays();
