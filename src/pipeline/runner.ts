@@ -83,11 +83,11 @@ const defaultRunDir = (name: string, now: Date): string => {
  * Writes `<runDir>/report.html` (loaded here, on first use: vega is large); any failure, even a
  * bug in the report code, is returned, never thrown, so it cannot cost the run its results.
  */
-const writeReportAfterRun = async (runDir: string): Promise<E.Either<DistilleryError, string>> => {
+const writeReportAfterRun = async (runDir: string): Promise<E.Either<DistilleryError, { readonly path: string; readonly curveFiles: readonly string[] }>> => {
   try {
     const { writeRunReport } = await import('../report/run-report.ts');
     const r = await writeRunReport(runDir, { generator: `distillery run (Node ${process.versions.node})` });
-    return E.map((done: { path: string }) => done.path)(r);
+    return E.map((done: { path: string; curveFiles: readonly string[] }) => ({ path: done.path, curveFiles: done.curveFiles }))(r);
   } catch (e) {
     return E.left(errorOf(e));
   }
@@ -303,6 +303,18 @@ const runInDir = async <P>(pipeline: Pipeline<P>, params: P, options: RunOptions
       writeFileAtomic(resultsFile, JSON.stringify(summary, null, 2) + '\n');
     } catch {
       // results.json as written above, listing the missing report
+    }
+  } else if (report.right.curveFiles.length > 0) {
+    // the report's charts as files (curves/<metric>.svg) join the list of what the run wrote
+    try {
+      const listed = new Set(summary.artifacts.map((a) => a.path));
+      summary.artifacts = [
+        ...summary.artifacts,
+        ...report.right.curveFiles.filter((f) => !listed.has(f)).map((f) => ({ path: f, kind: 'figure' as const, description: 'a learning curve of the report (mean over seeds, 95% band)' })),
+      ];
+      writeFileAtomic(resultsFile, JSON.stringify(summary, null, 2) + '\n');
+    } catch {
+      // results.json as written above, without the curve files
     }
   }
   if (E.isLeft(outcome)) return outcome;

@@ -28,7 +28,7 @@ test('run mop --help lists every leaf parameter with its type and default', asyn
     assert.ok(l.default !== undefined, `${l.path} has no default`);
     assert.ok(r.out.split('\n').some((line) => line.startsWith(`  ${l.path} `) && line.includes(`${l.type} = ${l.default}`)), l.path);
   }
-  assert.match(r.out, /teacher\.algo\s+TeacherAlgo = "td3bc"/);
+  assert.match(r.out, /teacher\.algo\s+TeacherAlgo = "pbrl"/);
 });
 
 test('run mop-walker --help shows the walker defaults laid over mop', async () => {

@@ -43,10 +43,19 @@ test('a whole MOP chain (behavior, teachers of both algorithms, distillation wit
     );
     teachers[task] = out.checkpointDir;
   }
+  // the KL loss distils stochastic teachers: PBRL with the Gaussian actor head
+  const gaussianTeachers: Record<string, string> = {};
+  for (const task of ['left', 'right'] as const) {
+    const out = await trainTeacherJob(
+      { task, datasets: [paths[task]], algo: 'pbrl', hyper: { hidden: [8], batchSize: 16, ensembleSize: 2, actorHead: 'gaussian' } as never, steps: 4, seed: 6, backend: 'cpu', checkpointDir: join(dir, `teacher-gaussian-${task}`), metricsEvery: 2 },
+      quiet,
+    );
+    gaussianTeachers[task] = out.checkpointDir;
+  }
   for (const loss of ['mse', 'q', 'kl'] as const)
     await distillJob(
       {
-        tasks: (['left', 'right'] as const).map((task) => ({ task, teacherDir: teachers[task], datasets: [paths[task]] })),
+        tasks: (['left', 'right'] as const).map((task) => ({ task, teacherDir: (loss === 'kl' ? gaussianTeachers : teachers)[task], datasets: [paths[task]] })),
         loss,
         student: { hidden: [8], encoding: 'onehot' },
         steps: 3,
