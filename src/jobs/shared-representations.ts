@@ -8,6 +8,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import type { TransitionBatch } from '../core/batch.ts';
 import { DistilleryFailure } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
+import type { BackendPreference } from '../nn/index.ts';
 import { newDatasetMetadata, openDatasetWriter } from '../data/index.ts';
 import { getEnv, makeEnv, prepareEnv, type Action, type Env } from '../envs/index.ts';
 
@@ -15,6 +16,35 @@ export interface TaskRef {
   readonly env: string;
   readonly task: string;
   readonly config?: Readonly<Record<string, unknown>>;
+}
+
+/** The input every shared-representation job takes besides its hyper-parameters. */
+export interface SharedRepresentationJobInput {
+  /** The tasks, in network order: an env id and its task (and config). */
+  readonly tasks: readonly TaskRef[];
+  /** Iterations: each is one env step in every task (and one update once learning started). */
+  readonly steps: number;
+  /** Greedy evaluation every this many iterations (and at 0 and at the end). */
+  readonly evalEvery: number;
+  readonly evalEpisodes: number;
+  readonly seed: number;
+  readonly backend: BackendPreference;
+  readonly metricsEvery: number;
+  /** Where to write each task's collected transitions (`<env>-<task>.arrow`, `/` as `-`); absent: not written. */
+  readonly datasetsDir?: string;
+  /** The producing pipeline, for the datasets' metadata. */
+  readonly pipeline?: string;
+}
+
+/** What every shared-representation job returns. */
+export interface SharedRepresentationJobOutput {
+  readonly tasks: readonly string[];
+  /** Mean greedy return per task at each evaluation. */
+  readonly curve: readonly { readonly step: number; readonly returns: readonly number[] }[];
+  /** The datasets written (one per task, in task order), when `datasetsDir` was given. */
+  readonly datasets: readonly { readonly task: string; readonly path: string; readonly transitions: number }[];
+  readonly backend: string;
+  readonly seconds: number;
 }
 
 export const taskName = (t: TaskRef): string => `${t.env}/${t.task}`;

@@ -17,34 +17,14 @@ import type { BoxSpace } from '../core/spaces.ts';
 import { MtDdpg, MT_DDPG_DEFAULTS, type MtDdpgBatch, type MtDdpgHyper } from '../algos/mt-ddpg/index.ts';
 import { ReplayBuffer } from '../algos/replay-buffer.ts';
 import type { Env } from '../envs/index.ts';
-import type { BackendPreference } from '../nn/index.ts';
 import { trainingLoop, useBackend } from './common.ts';
-import { makeTaskEnv, meanReturn, taskName, writeTaskDatasets, type TaskRef } from './shared-representations.ts';
+import { makeTaskEnv, meanReturn, taskName, writeTaskDatasets, type SharedRepresentationJobInput, type SharedRepresentationJobOutput } from './shared-representations.ts';
 
-export interface TrainMtDdpgInput {
-  /** The tasks, in network order. */
-  readonly tasks: readonly TaskRef[];
+export interface TrainMtDdpgInput extends SharedRepresentationJobInput {
   readonly hyper: Partial<MtDdpgHyper>;
-  /** Iterations: each is one env step in every task (and one update once learning started). */
-  readonly steps: number;
-  readonly evalEvery: number;
-  readonly evalEpisodes: number;
-  readonly seed: number;
-  readonly backend: BackendPreference;
-  readonly metricsEvery: number;
-  /** Where to write each task's collected transitions (`<env>-<task>.arrow`); absent: not written. */
-  readonly datasetsDir?: string;
-  readonly pipeline?: string;
 }
 
-export interface TrainMtDdpgOutput {
-  readonly tasks: readonly string[];
-  /** Mean greedy return per task at each evaluation. */
-  readonly curve: readonly { readonly step: number; readonly returns: readonly number[] }[];
-  readonly datasets: readonly { readonly task: string; readonly path: string; readonly transitions: number }[];
-  readonly backend: string;
-  readonly seconds: number;
-}
+export type TrainMtDdpgOutput = SharedRepresentationJobOutput;
 
 /** [−1, 1] → the env's box, per dimension (the box must be bounded). */
 const toEnvAction = (space: BoxSpace, a: Float32Array): Float32Array =>

@@ -15,43 +15,22 @@ import { TransitionBatchBuilder, type TransitionBatch } from '../core/batch.ts';
 import { MtDqn, epsilonAt, type MtDqnBatch, type MtDqnHyper, MT_DQN_DEFAULTS } from '../algos/mt-dqn/index.ts';
 import { ReplayBuffer } from '../algos/replay-buffer.ts';
 import type { Env } from '../envs/index.ts';
-import type { BackendPreference, NamedWeight } from '../nn/index.ts';
+import type { NamedWeight } from '../nn/index.ts';
 import { trainingLoop, useBackend, type StepMetric } from './common.ts';
-import { makeTaskEnv, meanReturn, taskName, writeTaskDatasets, type TaskRef } from './shared-representations.ts';
+import { makeTaskEnv, meanReturn, taskName, writeTaskDatasets, type SharedRepresentationJobInput, type SharedRepresentationJobOutput, type TaskRef } from './shared-representations.ts';
 
-export interface TrainMtDqnInput {
-  /** The tasks, in network order: an env id and its task (and config). */
-  readonly tasks: readonly TaskRef[];
+export interface TrainMtDqnInput extends SharedRepresentationJobInput {
   readonly hyper: Partial<MtDqnHyper>;
-  /** Iterations: each is one env step in every task (and one update once learning started). */
-  readonly steps: number;
-  /** Greedy evaluation every this many iterations (and at 0 and at the end). */
-  readonly evalEvery: number;
-  readonly evalEpisodes: number;
   /**
    * Transfer (the paper's experiment): start the shared block from these weights (`sharedWeights`
    * of an earlier run with the same `hidden`) and, with `freeze`, train only w_t and f_t.
    */
   readonly shared?: { readonly weights: readonly NamedWeight[]; readonly freeze: boolean };
-  readonly seed: number;
-  readonly backend: BackendPreference;
-  readonly metricsEvery: number;
-  /** Where to write each task's collected transitions (`<env>-<task>.arrow`, `/` as `-`); absent: not written. */
-  readonly datasetsDir?: string;
-  /** The producing pipeline, for the datasets' metadata. */
-  readonly pipeline?: string;
 }
 
-export interface TrainMtDqnOutput {
-  readonly tasks: readonly string[];
-  /** Mean greedy return per task at each evaluation. */
-  readonly curve: readonly { readonly step: number; readonly returns: readonly number[] }[];
+export interface TrainMtDqnOutput extends SharedRepresentationJobOutput {
   /** The learned shared block (input of a transfer run). */
   readonly sharedWeights: readonly NamedWeight[];
-  /** The datasets written (one per task, in task order), when `datasetsDir` was given. */
-  readonly datasets: readonly { readonly task: string; readonly path: string; readonly transitions: number }[];
-  readonly backend: string;
-  readonly seconds: number;
 }
 
 export const trainMtDqnJob = async (input: TrainMtDqnInput, ctx: JobContext): Promise<TrainMtDqnOutput> => {
