@@ -322,7 +322,7 @@ const runInDir = async <P>(pipeline: Pipeline<P>, params: P, options: RunOptions
   if (options.json) stdout.write(JSON.stringify(summary) + '\n');
   else {
     for (const t of tables) stdout.write('\n' + formatTable(t.title, t.columns, t.rows) + '\n');
-    stdout.write(`\n${status === 'completed' ? 'done' : 'interrupted'}: results in ${resultsFile}${E.isRight(report) ? `, report in ${report.right}` : ''}\n`);
+    stdout.write(`\n${status === 'completed' ? 'done' : 'interrupted'}: results in ${resultsFile}${E.isRight(report) ? `, report in ${report.right.path}` : ''}\n`);
   }
   return E.right({ runDir, status: outcome.right, results: summary });
 };

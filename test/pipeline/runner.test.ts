@@ -51,6 +51,8 @@ test('results, metrics and params are recorded; results depend only on the seed'
   assert.equal(metricsOf('a').length, 5);
   assert.deepEqual(metricsOf('a'), metricsOf('b'));
   assert.match(io.out(), /T\na\s+b/);
+  // the last line names where the results and the report are
+  assert.ok(io.out().includes(`done: results in ${join(tmp, 'a', 'results.json')}, report in ${join(tmp, 'a', 'report.html')}\n`), io.out());
 });
 
 test('a failing graph gives a Left and results.json says failed', async () => {
