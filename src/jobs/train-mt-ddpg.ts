@@ -68,7 +68,7 @@ export const trainMtDdpgJob = async (input: TrainMtDdpgInput, ctx: JobContext): 
   const evalAll = (step: number): void => {
     const returns = evalEnvs.map((env, i) => meanReturn(env, input.evalEpisodes, (o) => toEnvAction(spaces[i], ddpg.act(i, o))));
     curve.push({ step, returns });
-    returns.forEach((value, i) => ctx.report({ kind: 'metric', name: `return/${taskName(input.tasks[i])}`, step, value }));
+    returns.forEach((value, i) => ctx.report({ kind: 'metric', name: 'ddpg/return', step, value, tags: { task: taskName(input.tasks[i]) } }));
   };
   const started = Date.now();
   try {

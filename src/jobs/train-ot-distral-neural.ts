@@ -82,7 +82,7 @@ export const trainOtDistralNeuralJob = async (input: TrainOtDistralNeuralInput, 
         }
         buffers[i].addBatch(builders[i].flush());
         total += t;
-        ctx.report({ kind: 'metric', name: `return/${tasks[i]}`, step: total, value: returns[i] });
+        ctx.report({ kind: 'metric', name: 'distral/return', step: total, value: returns[i], tags: { task: tasks[i] } });
         if (buffers[i].size >= input.learningStarts) {
           pending[i] += t;
           for (; pending[i] >= input.updateEvery; pending[i] -= input.updateEvery) {
@@ -93,7 +93,7 @@ export const trainOtDistralNeuralJob = async (input: TrainOtDistralNeuralInput, 
         await tick();
       }
       log.push(total, returns);
-      ctx.report({ kind: 'metric', name: 'return/mean', step: total, value: returns.reduce((s, x) => s + x, 0) / m });
+      ctx.report({ kind: 'metric', name: 'distral/meanReturn', step: total, value: returns.reduce((s, x) => s + x, 0) / m });
       reportProgress(total);
     }
     const { steps, returns } = log.arrays();
