@@ -63,7 +63,7 @@ export const trainTeacherJob = async (input: TrainTeacherInput, ctx: JobContext)
         createPbrlLearner(buffer, { ...(input.hyper as Partial<PbrlHyper>), totalSteps: input.steps }, rng.split('init'))
       : createTd3BcLearner(buffer, td3bcHyper, rng.split('init'));
   const updates = rng.split('updates');
-  // TD3+BC trains on ONNX Runtime when the backend uses it (same draws, same numbers as tfjs).
+  // TD3+BC and PBRL train on ONNX Runtime when the backend uses it (same draws, same numbers as tfjs).
   const ort = ortTeacherUpdater(learner.algo, buffer, backend);
   const started = Date.now();
   let last: Record<string, number> = {};

@@ -13,7 +13,8 @@ import { pointmassExpertDataset } from './pointmass-datasets.ts';
 /**
  * The jobs on the ORT engine against the same jobs on tfjs (cpu), same seeds and data: the job
  * says which engine ran, the final losses agree, and what they save (one checkpoint format)
- * loads and agrees. Distill: teachers PBRL and TD3+BC (with its state normaliser). Teacher: TD3+BC.
+ * loads and agrees. Distill: teachers PBRL and TD3+BC (with its state normaliser). Teacher: TD3+BC
+ * and PBRL.
  */
 
 const dir = mkdtempSync(join(tmpdir(), 'distillery-distill-ort-'));
@@ -64,26 +65,32 @@ test('distill job: --backend ort runs the student on ORT and matches the tfjs ru
   }
 });
 
-test('teacher job: TD3+BC under --backend ort trains on ORT and matches the tfjs run', async () => {
+const teacherOnBothEngines = (algo: 'td3bc' | 'pbrl', hyper: Record<string, unknown>) => async () => {
   const data = [join(dir, 'left.arrow')];
   const run = (backend: 'ort' | 'cpu') =>
-    trainTeacherJob(
-      { task: 'left', datasets: data, algo: 'td3bc', hyper: { hidden: [16, 16], batchSize: 24 }, steps: 7, seed: 9, backend, checkpointDir: join(dir, `td3bc-${backend}`), metricsEvery: 1 },
-      quiet,
-    );
+    trainTeacherJob({ task: 'left', datasets: data, algo, hyper, steps: 7, seed: 9, backend, checkpointDir: join(dir, `${algo}-${backend}`), metricsEvery: 1 }, quiet);
   if (!existsSync(data[0])) await dataset('left');
   const viaTfjs = await run('cpu');
   const viaOrt = await run('ort');
   assert.equal(viaOrt.backend, 'ort');
   assert.equal(viaTfjs.backend, 'cpu');
+  assert.deepEqual(Object.keys(viaOrt.final), Object.keys(viaTfjs.final));
   for (const [name, value] of Object.entries(viaTfjs.final))
     assert.ok(Math.abs(viaOrt.final[name] - value) <= 1e-4 * Math.max(1, Math.abs(value)), `${name}: ORT ${viaOrt.final[name]} vs tfjs ${value}`);
   const [a, b] = [await loadCheckpoint(viaOrt.checkpointDir)(), await loadCheckpoint(viaTfjs.checkpointDir)()];
   assert.ok(E.isRight(a) && E.isRight(b));
-  assert.deepEqual(a.right.weights.map((w) => w.name), b.right.weights.map((w) => w.name));
+  assert.deepEqual(a.right.architecture, b.right.architecture);
+  assert.deepEqual(a.right.weights.map((w) => [w.name, w.shape]), b.right.weights.map((w) => [w.name, w.shape]));
   a.right.weights.forEach((w, i) => {
     let d = 0;
     for (let j = 0; j < w.data.length; j++) d = Math.max(d, Math.abs(w.data[j] - b.right.weights[i].data[j]));
     assert.ok(d < 1e-4, `${w.name} differs by ${d}`);
   });
-});
+};
+
+test('teacher job: TD3+BC under --backend ort trains on ORT and matches the tfjs run', teacherOnBothEngines('td3bc', { hidden: [16, 16], batchSize: 24 }));
+
+test(
+  'teacher job: PBRL under --backend ort trains on ORT and matches the tfjs run',
+  teacherOnBothEngines('pbrl', { hidden: [16, 16], batchSize: 24, ensembleSize: 3, actorLr: 3e-3, criticLr: 3e-3, oodDecayFraction: 1, normalizeStates: true }),
+);

@@ -168,13 +168,10 @@ export class Pbrl implements BatchLearner {
   }
 
   update(batch: SampledBatch, rng: Rng): Metrics {
-    const { gamma, policyNoise, noiseClip, tau, policyDelay, betaIn, oodSamples: M, oodNoiseStd, oodNoiseClip, oodLossWeight } = this.hyper;
+    const { gamma, noiseClip, tau, policyDelay, betaIn, oodSamples: M, oodLossWeight } = this.hyper;
     const B = batch.size;
     const d = this.dims.actDim;
-    const smoothing = clippedNoise(rng, B * d, policyNoise, noiseClip);
-    const oodNoise = clippedNoise(rng, 2 * M * B * d, oodNoiseStd, oodNoiseClip);
-    // Drawn only for a Gaussian actor, so a deterministic one keeps its RNG path.
-    const actorNoise = this.hyper.actorHead === 'gaussian' && (this.updates + 1) % policyDelay === 0 ? (rng.fillNormal(new Float32Array(B * d)) as Float32Array) : undefined;
+    const { smoothing, ood: oodNoise, actor: actorNoise } = pbrlUpdateNoise(rng, this.hyper, B, d, (this.updates + 1) % policyDelay === 0);
     const betaOod = this.betaOod;
     const metrics: Metrics = { betaOod };
     tf.tidy(() => {
@@ -251,6 +248,25 @@ export class Pbrl implements BatchLearner {
     this.norm?.dispose();
   }
 }
+
+/**
+ * One update's random draws, in the order Pbrl.update makes them (after the minibatch): target
+ * smoothing [B·d], OOD action noise [2·M·B·d], and for a Gaussian actor on an update that moves
+ * it, ε [B·d] (drawn only then, so a deterministic actor keeps its RNG path). The ORT engine
+ * draws through here too, so both engines consume the run's RNG identically.
+ */
+export const pbrlUpdateNoise = (
+  rng: Rng,
+  h: Pick<PbrlHyper, 'policyNoise' | 'noiseClip' | 'oodSamples' | 'oodNoiseStd' | 'oodNoiseClip' | 'actorHead'>,
+  B: number,
+  d: number,
+  actorUpdate: boolean,
+): { readonly smoothing: Float32Array; readonly ood: Float32Array; readonly actor: Float32Array | undefined } => {
+  const smoothing = clippedNoise(rng, B * d, h.policyNoise, h.noiseClip);
+  const ood = clippedNoise(rng, 2 * h.oodSamples * B * d, h.oodNoiseStd, h.oodNoiseClip);
+  const actor = h.actorHead === 'gaussian' && actorUpdate ? (rng.fillNormal(new Float32Array(B * d)) as Float32Array) : undefined;
+  return { smoothing, ood, actor };
+};
 
 /** β_ood's per-update factor: betaOodDecay, or the budget-relative one of oodDecayFraction. */
 export const oodDecayOf = (h: Pick<PbrlHyper, 'betaOodInitial' | 'betaOodMin' | 'betaOodDecay' | 'oodDecayFraction' | 'totalSteps'>): number => {

@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { Pbrl, PBRL_DEFAULTS, oodDecayOf, pbrlUpdateNoise, type PbrlHyper } from '../../src/algos/pbrl/pbrl.ts';
+import { oodPenaltyWeight } from '../../src/algos/pbrl/targets.ts';
+import { Rng } from '../../src/core/rng.ts';
+import { selectBackend } from '../../src/nn/backend.ts';
+import { OrtPbrl } from '../../src/nn/ort-pbrl.ts';
+
+/**
+ * PBRL on ORT against the tfjs Pbrl (the reference) from the same weights, batches and draws:
+ * every update's metrics, and every network (actor, critics, both targets) after 6 updates (3 with
+ * the delayed actor and Polyak step, 3 critic-only), to float tolerance. β_ood decays fast so a
+ * wrong schedule shows; the defaults (deterministic actor, target critics) and the other branches
+ * (Gaussian actor, online critics, normalised states) each run.
+ */
+
+before(async () => assert.equal((await selectBackend('cpu')())._tag, 'Right'));
+
+const OBS = 5;
+const ACT = 2;
+
+const compare = (hyper: Partial<PbrlHyper>): void => {
+  const rng = Rng.fromSeed(17);
+  const h: PbrlHyper = { ...PBRL_DEFAULTS, hidden: [24, 24], ensembleSize: 3, oodSamples: 2, actorLr: 3e-3, criticLr: 3e-3, tau: 0.05, betaOodDecay: 0.7, ...hyper };
+  const stats = { mean: rng.fillNormal(new Float32Array(OBS)) as Float32Array, std: rng.fillUniform(new Float32Array(OBS), 0.5, 2) as Float32Array };
+  const algo = new Pbrl({ obsDim: OBS, actDim: ACT }, h, rng.split('init'), stats);
+  const ort = new OrtPbrl(OBS, ACT, h, algo.weights());
+  const schedule = { initial: h.betaOodInitial, decay: oodDecayOf(h), min: h.betaOodMin };
+  const [drawsA, drawsB] = [Rng.fromSeed(5), Rng.fromSeed(5)];
+  try {
+    const data = rng.split('data');
+    for (let k = 0; k < 6; k++) {
+      const B = 29 + k;
+      const batch = {
+        size: B,
+        obsDim: OBS,
+        actDim: ACT,
+        observation: data.fillNormal(new Float32Array(B * OBS), 0, 2) as Float32Array,
+        action: data.fillUniform(new Float32Array(B * ACT), -1, 1) as Float32Array,
+        reward: data.fillNormal(new Float32Array(B)) as Float32Array,
+        nextObservation: data.fillNormal(new Float32Array(B * OBS), 0, 2) as Float32Array,
+        done: Float32Array.from({ length: B }, (_, i) => (i % 7 === 0 ? 1 : 0)),
+      };
+      const actorStep = ort.nextUpdatesActor;
+      assert.equal(actorStep, k % 2 === 1, `update ${k}: the actor moves every second update`);
+      const want = algo.update(batch, drawsA);
+      const got = ort.update(batch, pbrlUpdateNoise(drawsB, h, B, ACT, actorStep), oodPenaltyWeight(k, schedule));
+      assert.deepEqual(Object.keys(got), Object.keys(want), `update ${k}: metric names`);
+      for (const [name, value] of Object.entries(got))
+        assert.ok(Math.abs(value - want[name]) <= 2e-5 * Math.max(1, Math.abs(want[name])), `update ${k} ${name}: ORT ${value}, tfjs ${want[name]}`);
+    }
+    // Both engines drew the same numbers: the next draw agrees.
+    assert.equal(drawsA.uniform(), drawsB.uniform());
+    const tfWeights = new Map(algo.weights().map((w) => [w.name, w]));
+    const ortWeights = ort.weights();
+    assert.deepEqual(ortWeights.map((w) => w.name), [...tfWeights.keys()]);
+    for (const w of ortWeights) {
+      const ref = tfWeights.get(w.name)!;
+      assert.deepEqual(w.shape, ref.shape, w.name);
+      let d = 0;
+      for (let i = 0; i < w.data.length; i++) d = Math.max(d, Math.abs(w.data[i] - ref.data[i]));
+      assert.ok(d < 1e-5, `${w.name}: ORT and tfjs differ by ${d}`);
+    }
+  } finally {
+    ort.dispose();
+    algo.dispose();
+  }
+};
+
+test('ORT PBRL update equals tfjs Pbrl over 6 updates (defaults: deterministic actor, target critics)', () => compare({}));
+
+test('ORT PBRL update equals tfjs Pbrl with a Gaussian actor, online critics and normalised states', () =>
+  compare({ actorHead: 'gaussian', targetCritics: 'online', normalizeStates: true, oodLossWeight: 0.5, betaIn: 0.3 }));
