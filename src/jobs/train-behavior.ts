@@ -4,7 +4,6 @@
  * the first snapshot reaching a fraction of the expert's return) policies, plus the
  * medium-replay dataset (every transition collected until the medium snapshot). RxJS-free.
  */
-import { tfjsBackendOf } from '../nn/backend.ts';
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
 import { TransitionBatchBuilder, sliceBatch } from '../core/batch.ts';
@@ -20,6 +19,7 @@ import type { BackendPreference, NamedWeight } from '../nn/index.ts';
 import { progressEvery, ticker, useBackend } from './common.ts';
 import { episodeReturns } from './evaluate.ts';
 import { jsActor, savePolicyModel, type PolicyArchitecture } from './policy-model.ts';
+import { behaviorEngine } from './train-behavior-ort.ts';
 
 export interface TrainBehaviorInput {
   readonly envId: string;
@@ -68,8 +68,10 @@ export const trainBehaviorJob = async (input: TrainBehaviorInput, ctx: JobContex
   const obsDim = flatDim(env.observationSpace);
   const actDim = flatDim(env.actionSpace);
   const td3 = new Td3({ obsDim, actDim }, input.hyper, rng.split('td3'));
-  const { batchSize, learningStarts } = td3.hyper;
+  const { learningStarts } = td3.hyper;
   const buffer = new ReplayBuffer(Math.min(td3.hyper.bufferCapacity, input.steps), { obsDim, actDim, discreteActions: false });
+  // TD3 trains and acts on ONNX Runtime when the backend uses it (same draws, same numbers as tfjs).
+  const engine = behaviorEngine(td3, buffer, backend);
   // Every transition, in order, with simulator states: the medium-replay dataset is a prefix of it.
   const history = new TransitionBatchBuilder({ task: input.task, obsDim, actDim, discreteActions: false, physicsDim: env.stateDim }, input.steps);
   const one = new TransitionBatchBuilder({ task: input.task, obsDim, actDim, discreteActions: false }, 1);
@@ -83,7 +85,7 @@ export const trainBehaviorJob = async (input: TrainBehaviorInput, ctx: JobContex
   const started = Date.now();
 
   const snapshot = (step: number): void => {
-    const weights = td3.actor.weights().map((w) => ({ ...w, name: `actor/${w.name}` }));
+    const weights = engine.actorWeights().map((w) => ({ ...w, name: `actor/${w.name}` }));
     const returns = episodeReturns(evalEnv, jsActor({ architecture, weights }), input.evalEpisodes, evalRng.split(`eval/${step}`));
     const ret = returns.reduce((a, b) => a + b, 0) / returns.length;
     snapshots.push({ step, return: ret, weights });
@@ -99,7 +101,7 @@ export const trainBehaviorJob = async (input: TrainBehaviorInput, ctx: JobContex
       const action =
         buffer.size < learningStarts
           ? Float32Array.from({ length: actDim }, () => explore.range(-1, 1))
-          : td3.act(obs, 1, { explore: true, rng: explore });
+          : engine.act(obs, explore);
       const r = env.step(action);
       const next = env.getState();
       const row = { episode, step: t, observation: obs, action, reward: r.reward, nextObservation: r.observation, terminated: r.terminated, truncated: r.truncated };
@@ -107,7 +109,7 @@ export const trainBehaviorJob = async (input: TrainBehaviorInput, ctx: JobContex
       one.push(row);
       buffer.addBatch(one.flush());
       if (buffer.size >= learningStarts) {
-        const m = td3.update(buffer.sample(batchSize, updates), updates);
+        const m = engine.update(updates);
         if (step % every === 0) for (const [name, value] of Object.entries(m)) ctx.report({ kind: 'metric', name: `behavior/${name}`, step, value });
       }
       obs = r.observation;
@@ -158,10 +160,11 @@ export const trainBehaviorJob = async (input: TrainBehaviorInput, ctx: JobContex
       expert: { step: expert.step, return: expert.return, checkpointDir: expertDir },
       medium: { step: medium.step, return: medium.return, checkpointDir: mediumDir },
       mediumReplay: { path: mediumReplayPath, transitions: replay.size },
-      backend: tfjsBackendOf(backend), // trained on tfjs: ORT runs only the distill and TD3+BC steps
+      backend: engine.name,
       seconds: (Date.now() - started) / 1000,
     };
   } finally {
+    engine.dispose();
     td3.dispose();
   }
 };

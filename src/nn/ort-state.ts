@@ -58,6 +58,12 @@ export class OrtState {
     }
   }
 
+  /** The current array of `name` itself (no copy): valid until a commit that updates it. */
+  current(name: string): Float32Array {
+    const e = this.entry(name);
+    return e.copies[e.current];
+  }
+
   /** Current values (copies) of the entries whose names start with `prefix`, the prefix removed. */
   weights(prefix: string): NamedWeight[] {
     return [...this.entries]

@@ -49,6 +49,15 @@ export interface ActorObjective {
 }
 
 /**
+ * TD3's exploration, in place: a_i ← clip(a_i + N(0, σ²), −1, 1), one draw per entry in order (the
+ * ORT engine's acting draws through this too, so both engines consume the run's RNG alike).
+ */
+export const addExplorationNoise = (a: Float32Array, sigma: number, rng: Rng): Float32Array => {
+  for (let i = 0; i < a.length; i++) a[i] = Math.max(-1, Math.min(1, a[i] + rng.normal(0, sigma)));
+  return a;
+};
+
+/**
  * TD3 (Fujimoto et al. 2018) for actions in [−1, 1]^d: tanh actor, twin critics as one K = 2
  * ensemble on [state | action], target networks with Polyak τ, target policy smoothing, delayed
  * actor and target updates. The actor maximises Q_1 (member 0), as in the paper.
@@ -87,8 +96,7 @@ export class Td3 implements BatchLearner {
     const a = tf.tidy(() => this.actor.predict(tf.tensor2d(states, [n, this.dims.obsDim])).dataSync() as Float32Array).slice();
     if (options.explore) {
       if (!options.rng) throw new Error('TD3.act: exploration needs an rng');
-      const sigma = this.hyper.explorationNoise;
-      for (let i = 0; i < a.length; i++) a[i] = Math.max(-1, Math.min(1, a[i] + options.rng.normal(0, sigma)));
+      addExplorationNoise(a, this.hyper.explorationNoise, options.rng);
     }
     return a;
   }
