@@ -60,6 +60,18 @@ export interface DatasetReader {
 export interface BatchOptions {
   readonly batchSize?: number;
   readonly requireFinite?: boolean;
+  /**
+   * 'fresh' (default): every record batch is read into new memory; batches stay valid for as
+   * long as the consumer holds them.
+   * 'reuse': record batches are read into a small pool of buffers that are reused (no page
+   * faults on fresh memory per record batch: replay several times faster). The contract, enforced:
+   * a batch is valid until the consumer pulls the next one (the `for await` loop's next
+   * iteration) or the loop ends. Then it is released: reading a field of it throws, and the
+   * typed arrays it held are detached (length 0; `set`, `subarray`, `slice` throw), so a held
+   * batch or array never shows another batch's values. Copy what you keep (`concatBatches([b,
+   * b])`-style copies or `slice()` of each array, taken before the next pull).
+   */
+  readonly buffers?: 'fresh' | 'reuse';
 }
 
 export interface ReaderOptions {
@@ -79,6 +91,11 @@ const READ_AHEAD = 2;
  */
 const MAX_FOOTER_BYTES = 64 * 1024 * 1024;
 const MAX_HEADER_BYTES = 16 * 1024 * 1024;
+/**
+ * Free buffers a reuse pool keeps: the steady state needs READ_AHEAD reading, one being consumed
+ * and one waiting for the consumer's next pull (more when re-chunking spans record batches).
+ */
+const POOL_FREE = READ_AHEAD + 2;
 /** Magic + padding at the start, footer length + magic at the end. */
 const MIN_FILE_SIZE = 8 + 4 + 6;
 
@@ -333,8 +350,8 @@ const readBlockHeader = async (fh: FileHandle, reader: AsyncRecordBatchFileReade
   };
 };
 
-const readAt = async (fh: FileHandle, position: number, length: number): Promise<Uint8Array> => {
-  const buf = new Uint8Array(length);
+const readAt = async (fh: FileHandle, position: number, length: number, into?: Uint8Array): Promise<Uint8Array> => {
+  const buf = into ?? new Uint8Array(length);
   let got = 0;
   while (got < length) {
     const { bytesRead } = await fh.read(buf, got, length - got, position + got);
@@ -362,6 +379,98 @@ interface RecordColumns {
   readonly physics?: Float64Array;
   readonly nextPhysics?: Float64Array;
   readonly rewards: Readonly<Record<string, Float32Array>>;
+  /** The pooled buffer the columns are views of (batches({ buffers: 'reuse' }) only). */
+  readonly lease?: ArrayBuffer;
+}
+
+/**
+ * Moves an ArrayBuffer's memory to a new ArrayBuffer without copying it: every view of the old
+ * one is detached (length 0, its methods throw), so a released batch can never alias the next.
+ */
+const detach = (b: ArrayBuffer): ArrayBuffer => structuredClone(b, { transfer: [b] });
+
+/**
+ * The buffers of one `batches({ buffers: 'reuse' })` iteration. A buffer is 'reading' while a
+ * positioned read fills it (never detached then: the read writes into its memory), 'ready' once
+ * its record batch is decoded, retired when the iteration has moved past every row of it, and
+ * recycled (detached, then handed out again) only at the consumer's next pull.
+ */
+class BufferPool {
+  private readonly free: ArrayBuffer[] = [];
+  private readonly ready = new Set<ArrayBuffer>();
+  private retired: ArrayBuffer[] = [];
+
+  /** A buffer of at least `length` bytes for a read (the smallest free one that fits). */
+  take(length: number): ArrayBuffer {
+    let best = -1;
+    for (let k = 0; k < this.free.length; k++)
+      if (this.free[k].byteLength >= length && (best < 0 || this.free[k].byteLength < this.free[best].byteLength)) best = k;
+    return best < 0 ? new ArrayBuffer(length) : this.free.splice(best, 1)[0];
+  }
+
+  filled(b: ArrayBuffer): void {
+    this.ready.add(b);
+  }
+
+  retire(b: ArrayBuffer): void {
+    if (this.ready.delete(b)) this.retired.push(b);
+  }
+
+  /** At the consumer's pull: what was retired before it is detached and reused. */
+  recycle(): void {
+    for (const b of this.retired) {
+      const moved = detach(b);
+      if (this.free.length < POOL_FREE) this.free.push(moved);
+    }
+    this.retired = [];
+  }
+
+  /** The iteration ended: detach every decoded buffer (reads still in flight are never yielded). */
+  close(): void {
+    for (const b of this.ready) this.retired.push(b);
+    this.ready.clear();
+    this.recycle();
+    this.free.length = 0;
+  }
+}
+
+/**
+ * The batch as the consumer sees it under 'reuse': the same fields, read through getters that
+ * throw once the batch is released.
+ */
+const revocable = (b: TransitionBatch, live: () => boolean, path: string): TransitionBatch => {
+  const out = {};
+  for (const key of Object.keys(b) as (keyof TransitionBatch)[])
+    Object.defineProperty(out, key, {
+      enumerable: true,
+      get: () => {
+        if (!live())
+          throw new DistilleryFailure(
+            distilleryError(
+              'invalid-input',
+              `${path}: batch.${key} read after the batch was released (batches({ buffers: 'reuse' }): a batch is valid until the next one is pulled; copy what you keep)`,
+            ),
+          );
+        return b[key];
+      },
+    });
+  return out as TransitionBatch;
+};
+
+/** Yields each batch revocably; at the next pull it is revoked and the pool recycles what was retired before it. */
+async function* leased(batches: AsyncIterable<TransitionBatch>, pool: BufferPool, path: string): AsyncGenerator<TransitionBatch> {
+  let generation = 0;
+  try {
+    for await (const b of batches) {
+      const mine = ++generation;
+      yield revocable(b, () => generation === mine, path);
+      generation++;
+      pool.recycle();
+    }
+  } finally {
+    generation++;
+    pool.close();
+  }
 }
 
 class ArrowDatasetReader implements DatasetReader {
@@ -394,8 +503,14 @@ class ArrowDatasetReader implements DatasetReader {
     const { batchSize } = options;
     if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0))
       throw new DistilleryFailure(distilleryError('invalid-input', `${this.path}: batchSize must be a positive integer, got ${batchSize}`));
-    const runs = options.requireFinite ? finiteOnly(this.runs(), this.path) : this.runs();
-    return batchSize === undefined ? runs : rechunk(runs, batchSize);
+    if (options.buffers !== undefined && options.buffers !== 'fresh' && options.buffers !== 'reuse')
+      throw new DistilleryFailure(distilleryError('invalid-input', `${this.path}: buffers must be 'fresh' or 'reuse', got ${String(options.buffers)}`));
+    const pool = options.buffers === 'reuse' ? new BufferPool() : undefined;
+    const runs = options.requireFinite ? finiteOnly(this.runs(pool), this.path) : this.runs(pool);
+    const out = batchSize === undefined ? runs : rechunk(runs, batchSize);
+    // Retired buffers are recycled at the consumer's pull, not when runs() moves on: rechunk may
+    // still hold views of a retired record batch until it has copied them into the batch it yields.
+    return pool ? leased(out, pool, this.path) : out;
   }
 
   /** The rows of record batch `i`, one batch per run of one task (for `verify`, which reads batch by batch). */
@@ -405,26 +520,27 @@ class ArrowDatasetReader implements DatasetReader {
     return [...splitByTask(await this.prefetch(i), this.shape)];
   }
 
-  private async *runs(): AsyncGenerator<TransitionBatch> {
+  private async *runs(pool?: BufferPool): AsyncGenerator<TransitionBatch> {
     const indices = this.blocks.flatMap((b, i) => (b.rows > 0 ? [i] : []));
     // Read ahead: the I/O (and the page faults of fresh buffers, costly on small VMs) runs on
     // libuv's thread pool while the consumer works on the current record batch.
     const ahead: Promise<RecordColumns>[] = [];
     let next = 0;
     const fill = (): void => {
-      while (ahead.length < READ_AHEAD && next < indices.length) ahead.push(this.prefetch(indices[next++]));
+      while (ahead.length < READ_AHEAD && next < indices.length) ahead.push(this.prefetch(indices[next++], pool));
     };
     fill();
     while (ahead.length > 0) {
       const columns = await ahead.shift()!;
       fill();
       yield* splitByTask(columns, this.shape);
+      if (columns.lease) pool?.retire(columns.lease);
     }
   }
 
   /** Starts a read whose failure, if the consumer stops before awaiting it, is not an unhandled rejection. */
-  private prefetch(i: number): Promise<RecordColumns> {
-    const p = this.direct && !this.blocks[i].compressed ? this.readDirect(i) : this.readThroughArrow(i).then((rb) => this.columns(rb, i));
+  private prefetch(i: number, pool?: BufferPool): Promise<RecordColumns> {
+    const p = this.direct && !this.blocks[i].compressed ? this.readDirect(i, pool) : this.readThroughArrow(i).then((rb) => this.columns(rb, i));
     p.catch(() => undefined);
     return p;
   }
@@ -433,21 +549,26 @@ class ArrowDatasetReader implements DatasetReader {
    * One positioned read of the body (from the end of the previous record batch when its checksum
    * is checked: the range the checksum covers); columns are views into it. Reads may overlap.
    */
-  private async readDirect(i: number): Promise<RecordColumns> {
+  private async readDirect(i: number, pool?: BufferPool): Promise<RecordColumns> {
     const block = this.blocks[i];
-    const body = (await this.readChecked(i)).subarray(block.bodyOffset - (this.verify ? block.rangeStart : block.bodyOffset));
-    return this.decodeBody(block, body, i);
+    const start = this.verify ? block.rangeStart : block.bodyOffset;
+    const lease = pool?.take(block.bodyOffset + block.bodyLength - start);
+    const bytes = await this.readChecked(i, lease && new Uint8Array(lease, 0, block.bodyOffset + block.bodyLength - start));
+    const columns = this.decodeBody(block, bytes.subarray(block.bodyOffset - start), i);
+    if (!lease) return columns;
+    pool!.filled(lease);
+    return { ...columns, lease };
   }
 
   /** The bytes of record batch i (its checksum range when checked, else its body), checksum verified. */
-  private async readChecked(i: number): Promise<Uint8Array> {
+  private async readChecked(i: number, into?: Uint8Array): Promise<Uint8Array> {
     if (this.closed) throw this.error('the reader is closed');
     const block = this.blocks[i];
     const start = this.verify ? block.rangeStart : block.bodyOffset;
     const length = block.bodyOffset + block.bodyLength - start;
     let bytes: Uint8Array;
     try {
-      bytes = await readAt(this.fh, start, length);
+      bytes = await readAt(this.fh, start, length, into);
     } catch (e) {
       throw this.error(`reading record batch ${i} failed (${oneLine(e)})`);
     }
