@@ -30,6 +30,7 @@ import { flatDim } from '../core/spaces.ts';
 import { createSacDiscreteLearner, type SacHyper } from '../algos/sac/index.ts';
 import type { BackendPreference } from '../nn/index.ts';
 import { ticker, useBackend } from './common.ts';
+import { ortSacEngine } from './train-ot-sac-ort.ts';
 import { currentCell, gridOf, makeGridTasks, progressReporter, RoundLog, type MultiTaskRun } from './ot-run.ts';
 import { OT_PROXY_COLUMN } from '../operators/ot-reward.ts';
 import { CellAverage, featureTrajectory, otSharingStream, type OtSharingOptions } from './ot-sharing.ts';
@@ -96,6 +97,8 @@ export const trainOtSacJob = async (input: TrainOtSacInput, ctx: JobContext): Pr
     ...(input.targetEntropyRatio !== null ? { targetEntropy: input.targetEntropyRatio * Math.log(actions) } : {}),
   };
   const learners = tasks.map((_, i) => createSacDiscreteLearner({ obsDim, actions }, hyper, rng.split(`sac/${i}`)));
+  // ORT trains (and JS acts) when the backend uses it: the same draws, the tfjs numbers to float rounding.
+  const engines = learners.map((l) => ortSacEngine(l, backend));
   const builders = tasks.map((task) => new TransitionBatchBuilder({ task, obsDim, actDim: 1, discreteActions: true }, first.maxEpisodeSteps));
   const envRngs = tasks.map((_, i) => rng.split(`reset/${i}`));
   const actRngs = tasks.map((_, i) => rng.split(`act/${i}`));
@@ -154,7 +157,9 @@ export const trainOtSacJob = async (input: TrainOtSacInput, ctx: JobContext): Pr
     const batch = buffer.gather(batchIndices, scratch);
     const p = atUpdate!.forBatch(i, batchIndices);
     for (let j = 0; j < batch.size; j++) batch.reward[j] += p.rewards[j];
-    algo.update(batch, updateRngs[i]);
+    const engine = engines[i];
+    if (engine) engine.updateOn(batch);
+    else algo.update(batch, updateRngs[i]);
     for (const s of p.solves) countSolve(s.converged);
     otUnpairedRows += p.unpairedRows;
     for (let j = 0; j < batch.size; j++) if (p.paired[j]) proxyCells!.add([p.cells[j]], [p.rewards[j]], 1);
@@ -167,13 +172,14 @@ export const trainOtSacJob = async (input: TrainOtSacInput, ctx: JobContext): Pr
         const env = envs[i];
         const learner = learners[i];
         const builder = builders[i];
+        const actor = engines[i] ?? learner;
         let obs = env.reset(envRngs[i].seed());
         let t = 0;
         let ret = 0;
         for (;;) {
           cells[t] = currentCell(env);
           obsBuf.set(obs);
-          const a = learner.act(obsBuf, 1, { explore: true, rng: actRngs[i] })[0];
+          const a = actor.act(obsBuf, 1, { explore: true, rng: actRngs[i] })[0];
           const r = env.step(a);
           builder.push({ episode: round, step: t, observation: obs, action: a, reward: r.reward, nextObservation: r.observation, terminated: r.terminated, truncated: r.truncated });
           ret += r.reward;
@@ -200,7 +206,7 @@ export const trainOtSacJob = async (input: TrainOtSacInput, ctx: JobContext): Pr
           pending[i] += t;
           for (; pending[i] >= input.updateEvery; pending[i] -= input.updateEvery) {
             if (atUpdate) updateWithProxy(i);
-            else learner.update(updateRngs[i]);
+            else (engines[i] ?? learner).update(updateRngs[i]);
             updates++;
           }
         }
@@ -224,10 +230,11 @@ export const trainOtSacJob = async (input: TrainOtSacInput, ctx: JobContext): Pr
       otUnpaired,
       pathOverlap: pathOverlap(envs),
       updates,
-      backend: tfjsBackendOf(backend), // trained on tfjs: ORT runs only the distill and TD3+BC steps
+      backend: engines[0] ? 'ort' : tfjsBackendOf(backend),
       seconds: (Date.now() - started) / 1000,
     };
   } finally {
+    for (const e of engines) e?.dispose();
     for (const l of learners) l.dispose();
   }
 };
