@@ -2,7 +2,8 @@
 (tanh), twin critics 30-256-256-1 (one Adam over both, as the paper's code), batch 256, target
 policy smoothing 0.2 clipped 0.5, actor every 2 critic updates with lambda = 2.5 / mean|Q1|, Polyak
 tau 0.005, on normalised states; truly one CPU thread. Same computation as src/algos/td3bc, written
-for timing. Prints one JSON line: {"steps_per_s": ...}. Usage: td3bc_torch.py STEPS"""
+for timing. With --no-bc: TD3 (src/algos/td3), the actor maximising Q1 alone on raw states.
+Prints one JSON line: {"steps_per_s": ...}. Usage: td3bc_torch.py STEPS [--no-bc]"""
 import copy
 import json
 import os
@@ -18,6 +19,7 @@ import torch
 import torch.nn as nn
 
 steps = int(sys.argv[1])
+bc = "--no-bc" not in sys.argv[2:]
 torch.set_num_threads(1)
 torch.manual_seed(0)
 S, A, B = 24, 6, 256
@@ -49,7 +51,9 @@ it = 0
 def step():
     global it
     idx = torch.randint(0, N, (B,))
-    s, a, r, s2, d = (data_s[idx] - mean) / std, data_a[idx], data_r[idx], (data_s2[idx] - mean) / std, data_d[idx]
+    s, a, r, s2, d = data_s[idx], data_a[idx], data_r[idx], data_s2[idx], data_d[idx]
+    if bc:
+        s, s2 = (s - mean) / std, (s2 - mean) / std
     with torch.no_grad():
         noise = (torch.randn_like(a) * policy_noise).clamp(-noise_clip, noise_clip)
         a2 = (actor_t(s2) + noise).clamp(-1, 1)
@@ -64,8 +68,11 @@ def step():
     if it % 2 == 0:
         pi = actor(s)
         q = critics[0](torch.cat([s, pi], 1))
-        lmbda = alpha / q.abs().mean().detach()
-        actor_loss = -lmbda * q.mean() + ((pi - a) ** 2).mean()
+        if bc:
+            lmbda = alpha / q.abs().mean().detach()
+            actor_loss = -lmbda * q.mean() + ((pi - a) ** 2).mean()
+        else:
+            actor_loss = -q.mean()
         actor_opt.zero_grad(set_to_none=True)
         actor_loss.backward()
         actor_opt.step()
