@@ -78,7 +78,7 @@ export default definePipeline({
   validate: (p) => E.chainFirst(() => checkRegularizer({ ...p.student, regularizer: p.regularizers[0] ?? 'none' }))(validateMop(p)),
   graph: (p, ctx) =>
     withEnv(p, (env) =>
-      forEachSeed(p.seeds, ctx, { workers: p.workers }, (seedCtx) => seedGraph(p, env, seedCtx)).pipe(map((runs) => overSeedsTable(runs, p, env, ctx))),
+      forEachSeed(p.seeds, ctx, { workers: p.workers }, (seedCtx) => seedGraph(p, env, seedCtx)).pipe(map((runs) => overSeedsTable(runs, p, ctx))),
     ),
 });
 
@@ -117,7 +117,7 @@ const seedGraph = (p: MopSharingParams, env: TaskEnv, ctx: PipelineContext): Obs
  * Every student's τ per layer (first task pair) and return, over seeds: mean and 95% CI over seeds
  * (`overSeeds.<student>` in results.json; each seed's own tables stay under its prefix).
  */
-const overSeedsTable = (runs: readonly SeedRun<readonly MeasuredStudent[]>[], p: MopSharingParams, env: TaskEnv, ctx: PipelineContext) => {
+const overSeedsTable = (runs: readonly SeedRun<readonly MeasuredStudent[]>[], p: MopSharingParams, ctx: PipelineContext) => {
   const cell = (e: SeedsEntry) => (e.ci95 === null ? fmt(e.mean) : `${fmt(e.mean)} ± ${fmt(e.ci95)}`);
   const names = runs[0].value.map((s) => s.name);
   const rows = names.flatMap((name) => {
@@ -145,7 +145,6 @@ const overSeedsTable = (runs: readonly SeedRun<readonly MeasuredStudent[]>[], p:
       rows,
     ),
   );
-  void env;
   return runs;
 };
 

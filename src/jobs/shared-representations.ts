@@ -5,12 +5,12 @@
  */
 import { join } from 'node:path';
 import * as E from 'fp-ts/lib/Either.js';
-import type { TransitionBatch } from '../core/batch.ts';
+import { TransitionBatchBuilder, type BatchShape, type TransitionBatch } from '../core/batch.ts';
 import { DistilleryFailure } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
 import type { BackendPreference } from '../nn/index.ts';
 import { newDatasetMetadata, openDatasetWriter } from '../data/index.ts';
-import { getEnv, makeEnv, prepareEnv, type Action, type Env } from '../envs/index.ts';
+import { getEnv, makeEnv, prepareEnv, type Action, type Env, type StepResult } from '../envs/index.ts';
 
 export interface TaskRef {
   readonly env: string;
@@ -121,3 +121,64 @@ export const writeTaskDatasets = async (
   }
   return datasets;
 };
+
+/**
+ * The episode bookkeeping of the online multi-task jobs: each task's current observation and
+ * simulator state, its episode and step counters, resets at episode ends, and (when datasets are
+ * written) every transition in collection order with its simulator states.
+ */
+export class TaskRollouts {
+  private readonly observations: Float32Array[];
+  private readonly states: Float64Array[];
+  private readonly episodes: number[];
+  private readonly episodeSteps: number[];
+  readonly history: TransitionBatchBuilder[] | undefined;
+
+  /** `historySteps` sizes the history (absent: nothing is kept). */
+  constructor(
+    private readonly envs: readonly Env[],
+    shapes: readonly BatchShape[],
+    historySteps?: number,
+  ) {
+    this.observations = envs.map((e) => e.reset());
+    this.states = envs.map((e) => e.getState());
+    this.episodes = envs.map(() => 0);
+    this.episodeSteps = envs.map(() => 0);
+    this.history = historySteps === undefined ? undefined : envs.map((e, i) => new TransitionBatchBuilder({ ...shapes[i], physicsDim: e.stateDim }, historySteps));
+  }
+
+  /** Task i's current observation. */
+  observation(i: number): Float32Array {
+    return this.observations[i];
+  }
+
+  /** Steps task i's env with `action` (recorded as given), resets it at an episode's end; returns the step's result. */
+  step(i: number, action: Action): StepResult {
+    const o = this.observations[i];
+    const r = this.envs[i].step(action);
+    const next = this.envs[i].getState();
+    this.history?.[i].push({
+      episode: this.episodes[i],
+      step: this.episodeSteps[i],
+      observation: o,
+      action,
+      reward: r.reward,
+      nextObservation: r.observation,
+      terminated: r.terminated,
+      truncated: r.truncated,
+      physics: this.states[i],
+      nextPhysics: next,
+    });
+    this.episodeSteps[i]++;
+    if (r.terminated || r.truncated) {
+      this.observations[i] = this.envs[i].reset();
+      this.states[i] = this.envs[i].getState();
+      this.episodes[i]++;
+      this.episodeSteps[i] = 0;
+    } else {
+      this.observations[i] = r.observation;
+      this.states[i] = next;
+    }
+    return r;
+  }
+}

@@ -17,8 +17,8 @@ import type { BoxSpace } from '../core/spaces.ts';
 import { MtDdpg, MT_DDPG_DEFAULTS, type MtDdpgBatch, type MtDdpgHyper } from '../algos/mt-ddpg/index.ts';
 import { ReplayBuffer } from '../algos/replay-buffer.ts';
 import type { Env } from '../envs/index.ts';
-import { trainingLoop, useBackend } from './common.ts';
-import { makeTaskEnv, meanReturn, taskName, writeTaskDatasets, type SharedRepresentationJobInput, type SharedRepresentationJobOutput } from './shared-representations.ts';
+import { trainingLoop, useBackend, type StepMetric } from './common.ts';
+import { TaskRollouts, makeTaskEnv, meanReturn, taskName, writeTaskDatasets, type SharedRepresentationJobInput, type SharedRepresentationJobOutput } from './shared-representations.ts';
 
 export interface TrainMtDdpgInput extends SharedRepresentationJobInput {
   readonly hyper: Partial<MtDdpgHyper>;
@@ -56,14 +56,10 @@ export const trainMtDdpgJob = async (input: TrainMtDdpgInput, ctx: JobContext): 
   const buffers = envs.map((_, i) => new ReplayBuffer(hyper.replayCapacity, { obsDim: dims.observationSizes[i], actDim: dims.actionSizes[i], discreteActions: false }));
   const explore = input.tasks.map((t) => rng.split(`explore/${taskName(t)}`));
   const sample = rng.split('replay');
-  const observations = envs.map((e) => e.reset());
-  const states = envs.map((e) => e.getState());
-  const episodes = envs.map(() => 0);
-  const episodeSteps = envs.map(() => 0);
   const shape = (i: number) => ({ task: input.tasks[i].task, obsDim: dims.observationSizes[i], actDim: dims.actionSizes[i], discreteActions: false });
   // The replay buffer holds actions on the [−1, 1] scale; the datasets hold what the env received.
   const one = envs.map((_, i) => new TransitionBatchBuilder(shape(i), 1));
-  const history = input.datasetsDir ? envs.map((e, i) => new TransitionBatchBuilder({ ...shape(i), physicsDim: e.stateDim }, input.steps)) : undefined;
+  const rollouts = new TaskRollouts(envs, envs.map((_, i) => shape(i)), input.datasetsDir ? input.steps : undefined);
   const curve: { step: number; returns: number[] }[] = [];
   const evalAll = (step: number): void => {
     const returns = evalEnvs.map((env, i) => meanReturn(env, input.evalEpisodes, (o) => toEnvAction(spaces[i], ddpg.act(i, o))));
@@ -79,29 +75,15 @@ export const trainMtDdpgJob = async (input: TrainMtDdpgInput, ctx: JobContext): 
       ctx,
       what: 'MT-DDPG',
       update: (step) => {
-        envs.forEach((env, i) => {
-          const o = observations[i];
+        envs.forEach((_, i) => {
+          const o = rollouts.observation(i);
           // Before learning starts, uniform actions (the buffer's first fill); then the actor plus noise.
           const a = buffers[i].size < hyper.learningStarts ? Float32Array.from({ length: dims.actionSizes[i] }, () => explore[i].range(-1, 1)) : ddpg.act(i, o, explore[i]);
-          const envAction = toEnvAction(spaces[i], a);
-          const r = env.step(envAction);
-          const next = env.getState();
-          const row = { episode: episodes[i], step: episodeSteps[i], observation: o, reward: r.reward, nextObservation: r.observation, terminated: r.terminated, truncated: r.truncated };
-          one[i].push({ ...row, action: a });
+          const r = rollouts.step(i, toEnvAction(spaces[i], a));
+          one[i].push({ episode: 0, step: 0, observation: o, action: a, reward: r.reward, nextObservation: r.observation, terminated: r.terminated, truncated: r.truncated });
           buffers[i].addBatch(one[i].flush());
-          history?.[i].push({ ...row, action: envAction, physics: states[i], nextPhysics: next });
-          episodeSteps[i]++;
-          if (r.terminated || r.truncated) {
-            observations[i] = env.reset();
-            states[i] = env.getState();
-            episodes[i]++;
-            episodeSteps[i] = 0;
-          } else {
-            observations[i] = r.observation;
-            states[i] = next;
-          }
         });
-        const metrics: Record<string, number> = {};
+        const metrics: StepMetric[] = [];
         if (buffers.every((b) => b.size >= hyper.learningStarts)) {
           const batches: MtDdpgBatch[] = buffers.map((b, i) => {
             const s = b.sample(hyper.batchSize, sample);
@@ -109,8 +91,8 @@ export const trainMtDdpgJob = async (input: TrainMtDdpgInput, ctx: JobContext): 
           });
           const losses = ddpg.update(batches);
           input.tasks.forEach((t, i) => {
-            metrics[`critic-loss/${taskName(t)}`] = losses.critic[i];
-            metrics[`actor-loss/${taskName(t)}`] = losses.actor[i];
+            const tags = { task: taskName(t) };
+            metrics.push({ name: 'ddpg/criticLoss', value: losses.critic[i], tags }, { name: 'ddpg/actorLoss', value: losses.actor[i], tags });
           });
         }
         if (step % input.evalEvery === 0 || step === input.steps) evalAll(step);
@@ -121,7 +103,7 @@ export const trainMtDdpgJob = async (input: TrainMtDdpgInput, ctx: JobContext): 
     ddpg.dispose();
   }
   const meta = { behaviorPolicy: `mt-ddpg actor + Gaussian noise ${hyper.explorationNoise} (${input.tasks.length} task${input.tasks.length === 1 ? '' : 's'})`, seed: input.seed, pipeline: input.pipeline ?? 'train-mt-ddpg' };
-  const datasets = input.datasetsDir && history ? await writeTaskDatasets(input.datasetsDir, input.tasks, history, envs, meta) : [];
+  const datasets = input.datasetsDir && rollouts.history ? await writeTaskDatasets(input.datasetsDir, input.tasks, rollouts.history, envs, meta) : [];
   return { tasks: input.tasks.map(taskName), curve, datasets, backend: tfjsBackendOf(backend), seconds: (Date.now() - started) / 1000 };
 };
 

@@ -11,13 +11,13 @@ import { tfjsBackendOf } from '../nn/backend.ts';
 import { DistilleryFailure, distilleryError } from '../core/errors.ts';
 import type { JobContext } from '../core/job.ts';
 import { Rng } from '../core/rng.ts';
-import { TransitionBatchBuilder, type TransitionBatch } from '../core/batch.ts';
+import type { TransitionBatch } from '../core/batch.ts';
 import { MtDqn, epsilonAt, type MtDqnBatch, type MtDqnHyper, MT_DQN_DEFAULTS } from '../algos/mt-dqn/index.ts';
 import { ReplayBuffer } from '../algos/replay-buffer.ts';
 import type { Env } from '../envs/index.ts';
 import type { NamedWeight } from '../nn/index.ts';
 import { trainingLoop, useBackend, type StepMetric } from './common.ts';
-import { makeTaskEnv, meanReturn, taskName, writeTaskDatasets, type SharedRepresentationJobInput, type SharedRepresentationJobOutput, type TaskRef } from './shared-representations.ts';
+import { TaskRollouts, makeTaskEnv, meanReturn, taskName, writeTaskDatasets, type SharedRepresentationJobInput, type SharedRepresentationJobOutput, type TaskRef } from './shared-representations.ts';
 
 export interface TrainMtDqnInput extends SharedRepresentationJobInput {
   readonly hyper: Partial<MtDqnHyper>;
@@ -58,13 +58,11 @@ export const trainMtDqnJob = async (input: TrainMtDqnInput, ctx: JobContext): Pr
   const buffers = envs.map((_, i) => new ReplayBuffer(hyper.replayCapacity, { obsDim: dims.observationSizes[i], actDim: 1, discreteActions: true }));
   const explore = envs.map((e, i) => rng.split(`explore/${taskName(input.tasks[i])}`));
   const sample = rng.split('replay');
-  const observations = envs.map((e) => e.reset());
-  const episodes = envs.map(() => 0);
-  const episodeSteps = envs.map(() => 0);
-  const states = envs.map((e) => e.getState());
-  const history = input.datasetsDir
-    ? envs.map((e, i) => new TransitionBatchBuilder({ task: input.tasks[i].task, obsDim: dims.observationSizes[i], actDim: 1, discreteActions: true, physicsDim: e.stateDim }, input.steps))
-    : undefined;
+  const rollouts = new TaskRollouts(
+    envs,
+    envs.map((_, i) => ({ task: input.tasks[i].task, obsDim: dims.observationSizes[i], actDim: 1, discreteActions: true })),
+    input.datasetsDir ? input.steps : undefined,
+  );
   const curve: { step: number; returns: number[] }[] = [];
   const evalAll = (step: number): void => {
     const returns = evalEnvs.map((env, i) => meanReturn(env, input.evalEpisodes, (o) => dqn.act(i, o, 0, Rng.fromSeed(0))));
@@ -81,23 +79,11 @@ export const trainMtDqnJob = async (input: TrainMtDqnInput, ctx: JobContext): Pr
       ctx,
       what: 'MT-DQN',
       update: (step) => {
-        envs.forEach((env, i) => {
-          const o = observations[i];
+        envs.forEach((_, i) => {
+          const o = rollouts.observation(i);
           const a = dqn.act(i, o, epsilonAt(hyper, step - 1), explore[i]);
-          const r = env.step(a);
+          const r = rollouts.step(i, a);
           buffers[i].addBatch(oneTransition(taskName(input.tasks[i]), o, a, r.reward, r.observation, r.terminated));
-          const next = env.getState();
-          history?.[i].push({ episode: episodes[i], step: episodeSteps[i], observation: o, action: a, reward: r.reward, nextObservation: r.observation, terminated: r.terminated, truncated: r.truncated, physics: states[i], nextPhysics: next });
-          episodeSteps[i]++;
-          if (r.terminated || r.truncated) {
-            observations[i] = env.reset();
-            states[i] = env.getState();
-            episodes[i]++;
-            episodeSteps[i] = 0;
-          } else {
-            observations[i] = r.observation;
-            states[i] = next;
-          }
         });
         const metrics: StepMetric[] = [];
         if (buffers.every((b) => b.size >= hyper.learningStarts)) {
@@ -120,7 +106,7 @@ export const trainMtDqnJob = async (input: TrainMtDqnInput, ctx: JobContext): Pr
     seed: input.seed,
     pipeline: input.pipeline ?? 'train-mt-dqn',
   };
-  const datasets = input.datasetsDir && history ? await writeTaskDatasets(input.datasetsDir, input.tasks, history, envs, meta) : [];
+  const datasets = input.datasetsDir && rollouts.history ? await writeTaskDatasets(input.datasetsDir, input.tasks, rollouts.history, envs, meta) : [];
   return { tasks: input.tasks.map(taskName), curve, sharedWeights, datasets, backend: tfjsBackendOf(backend), seconds: (Date.now() - started) / 1000 };
 };
 
