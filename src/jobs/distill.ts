@@ -100,11 +100,15 @@ export const distillJob = async (input: DistillInput, ctx: JobContext): Promise<
   const teachers = loaded
     .map((group) => (group.length === 1 ? group[0].teacher : qSwitchTeacher(group.map((t) => t.teacher))));
   const distiller = new Distiller(student, teachers, { loss: input.loss, adam: { lr: input.lr }, ...(input.regularizer ? { regularizer: input.regularizer } : {}) });
-  // The ORT engine runs the student step when it covers this distillation (MSE/Q, one
-  // deterministic teacher per task, no regularizer); the tfjs Distiller stays the reference.
+  // The ORT engine runs the student step when it covers this distillation (ortCovers: every loss
+  // and regularizer, Q-switch groups, teachers of one architecture); the tfjs Distiller stays the reference.
   const ort =
-    usesOrt(backend) && ortCovers(input.loss, modelsPerTask, input.regularizer !== undefined)
-      ? ortStudentTrainer(student.spec, models, student.mlp.weights(), { loss: input.loss as OrtDistillLoss, adam: { lr: input.lr } })
+    usesOrt(backend) && ortCovers(input.loss, modelsPerTask)
+      ? ortStudentTrainer(student.spec, modelsPerTask, student.mlp.weights(), {
+          loss: input.loss as OrtDistillLoss,
+          adam: { lr: input.lr },
+          ...(input.regularizer ? { regularizer: input.regularizer } : {}),
+        })
       : undefined;
   const sampler = rng.split('states');
   const pools = input.studentStates ? await StudentStatePools.create(input.tasks.map((t) => t.task), input.studentStates, rng.split('student-states'), obsDim) : undefined;

@@ -46,7 +46,8 @@ export const mlpForward = (g: GraphBuilder, spec: MlpSpec, params: readonly Laye
 
 /**
  * Parameter gradients [dW_0, db_0, dW_1, …] of a loss with gradient `dy` at the output, and with
- * `inputGrad` dL/dx last.
+ * `inputGrad` dL/dx last. `inject` adds gradients dL/d outs[l] at hidden layers l (1-based, as
+ * in outs), after the gradient from above: dh + extra, backwardInjected's order on tfjs.
  */
 export const mlpBackward = (
   g: GraphBuilder,
@@ -55,6 +56,7 @@ export const mlpBackward = (
   outs: readonly Value[],
   dy: Value,
   inputGrad = false,
+  inject: ReadonlyMap<number, Value> = new Map(),
 ): Value[] => {
   const layers = params.length;
   const grads: Value[] = new Array(2 * layers);
@@ -63,7 +65,9 @@ export const mlpBackward = (
     grads[2 * l] = g.gemm(outs[l], dz, undefined, { transA: true });
     grads[2 * l + 1] = g.reduceSum(dz, [0], false);
     if (l > 0 || inputGrad) {
-      const dh = g.gemm(dz, params[l].kernel, undefined, { transB: true });
+      const above = g.gemm(dz, params[l].kernel, undefined, { transB: true });
+      const extra = l > 0 ? inject.get(l) : undefined;
+      const dh = extra === undefined ? above : g.add(above, extra);
       if (l > 0) dz = activationBackward(g, dh, outs[l], activationOf(spec, l - 1));
       else grads.push(dh);
     }
