@@ -1,20 +1,23 @@
 import * as tf from '@tensorflow/tfjs';
 import { pathToFileURL } from 'node:url';
 import { Rng } from '../src/core/rng.ts';
-import { Pbrl } from '../src/algos/pbrl/pbrl.ts';
+import { createPbrlLearner } from '../src/algos/pbrl/pbrl.ts';
 import { ReplayBuffer } from '../src/algos/replay-buffer.ts';
-import { selectBackend } from '../src/nn/backend.ts';
-import { runTorchReference, versusTorch } from './harness.ts';
+import { selectBackend, tfjsBackendOf } from '../src/nn/backend.ts';
+import { ortTeacherUpdater } from '../src/jobs/train-teacher-ort.ts';
+import { alternateRounds, roundsExtra, roundsLine, runTorchReference, versusTorch } from './harness.ts';
 import { findPython, type Benchmark, type BenchResult } from './types.ts';
 
 /**
  * The PBRL teacher's update step as the thesis runs it: obs 24, action 6, actor 24→256→256→6,
- * 5 critics 30→256→256→1, batch 1024 (plus 6·1024 OOD rows), actor every 2 critic updates,
- * against the same update in PyTorch on one thread (bench/reference/pbrl_torch.py).
+ * 5 critics 30→256→256→1, batch 1024 (plus 6·1024 OOD rows), actor every 2 critic updates, on
+ * ONNX Runtime (the teacher job's ORT path) and on tfjs, against the same update in PyTorch on one
+ * thread (bench/reference/pbrl_torch.py); alternated `ROUNDS` times, best round of each.
  */
 const OBS = 24;
 const ACT = 6;
 const BATCH = 1024;
+const ROUNDS = 3;
 
 /** n random transitions (obs 24, action 6) in a replay buffer: the benchmarks' dataset. */
 export const randomDataset = (n: number, rng: Rng): ReplayBuffer => {
@@ -37,39 +40,52 @@ export const randomDataset = (n: number, rng: Rng): ReplayBuffer => {
   return buffer;
 };
 
-const measureOurs = (steps: number): number => {
+/**
+ * One engine's steps/s: the teacher job's update (offlineLearner: sample, draw, step) on ORT (the
+ * job's ORT path) or on tfjs.
+ */
+const measure = (engine: 'ort' | 'tfjs', steps: number, backend: string): number => {
   const rng = Rng.fromSeed(0);
   const buffer = randomDataset(20_000, rng.split('data'));
-  const pbrl = new Pbrl({ obsDim: OBS, actDim: ACT }, {}, rng.split('init'));
+  const learner = createPbrlLearner(buffer, {}, rng.split('init'));
+  const ort = engine === 'ort' ? ortTeacherUpdater(learner.algo, buffer, backend) : undefined;
+  if (engine === 'ort' && !ort) throw new Error('pbrl bench: ONNX Runtime is not available');
+  const update = (): void => void (ort ? ort.update(rng) : learner.update(rng)); // both read their metrics: synchronous
   // An even number of warm-up and timed steps: the timed loop has as many actor updates as the reference.
-  for (let i = 0; i < 2; i++) pbrl.update(buffer.sample(BATCH, rng), rng);
+  for (let i = 0; i < 2; i++) update();
   const start = performance.now();
-  for (let i = 0; i < steps; i++) pbrl.update(buffer.sample(BATCH, rng), rng); // reads its metrics: synchronous
+  for (let i = 0; i < steps; i++) update();
   const perSecond = steps / ((performance.now() - start) / 1000);
-  pbrl.dispose();
+  ort?.dispose();
+  learner.dispose();
   return perSecond;
 };
 
 export const benchmark: Benchmark = {
   name: 'pbrl',
-  description: 'PBRL update (actor + 5 critics 256×256, batch 1024, obs 24, action 6), ours vs PyTorch one thread',
+  description: 'PBRL update (actor + 5 critics 256×256, batch 1024, obs 24, action 6), ORT and tfjs vs PyTorch one thread, alternated',
   async run({ quick, log }) {
     const backend = await selectBackend('auto')();
     if (backend._tag === 'Left') throw new Error(backend.left.message);
+    const tfjsName = tfjsBackendOf(backend.right);
     const python = await findPython('torch');
     if (!python) log('pbrl: no python3 with torch found; reporting without reference');
     const steps = quick ? 4 : 40;
-    const ours = measureOurs(steps);
-    const torch = python ? runTorchReference(python, 'pbrl_torch.py', [steps]) : undefined;
+    const rounds = quick ? 1 : ROUNDS;
+    const r = alternateRounds(rounds, {
+      ort: () => measure('ort', steps, backend.right),
+      tfjs: () => measure('tfjs', quick ? steps : steps / 4, backend.right),
+      torch: python ? () => runTorchReference(python, 'pbrl_torch.py', [steps]) : undefined,
+    });
     const result: BenchResult = {
       name: 'pbrl-update',
-      value: ours,
+      value: r.ort,
       unit: 'steps/s',
-      backend: backend.right,
-      ...versusTorch(ours, torch),
-      extra: { batch: BATCH, critics: 5, steps, quick: String(quick), msPerStep: 1000 / ours, tensorsAfter: tf.memory().numTensors },
+      backend: 'ort',
+      ...versusTorch(r.ort, r.torch),
+      extra: { batch: BATCH, critics: 5, steps, rounds, quick: String(quick), msPerStep: 1000 / r.ort, ...roundsExtra(r, tfjsName), tensorsAfter: tf.memory().numTensors },
     };
-    log(`pbrl-update: ${ours.toFixed(2)} steps/s on ${backend.right}` + (torch !== undefined ? `, torch ${torch.toFixed(2)}, ratio ${(ours / torch).toFixed(2)}` : ''));
+    log(roundsLine('pbrl-update', r, tfjsName, rounds));
     return [result];
   },
 };

@@ -9,7 +9,8 @@
 import { ADAM_DEFAULTS, type AdamOptions } from './adam.ts';
 import { layerWeightNames, mlpSpec, type MlpSpec, type NamedWeight } from './mlp.ts';
 import { GraphBuilder, type Value } from './ort-graph.ts';
-import { adamNames, adamScalars, adamUpdate, ensembleBackward, ensembleForward, ensembleInputGrad, mlpBackward, mlpForward, polyak, type LayerParams } from './ort-mlp.ts';
+import { memberColumns, memberParams, membersForward, membersInputGrad, membersParamGrads } from './ort-members.ts';
+import { adamNames, adamScalars, adamUpdate, mlpBackward, mlpForward, polyak, type LayerParams } from './ort-mlp.ts';
 import { OrtSession, type Feeds } from './ort-runtime.ts';
 import { OrtState } from './ort-state.ts';
 import type { OrtBatch } from './ort-td3bc.ts';
@@ -89,6 +90,13 @@ export const pbrlStepGraph = (obsDim: number, actDim: number, h: OrtPbrlHyper, a
     return params;
   };
   const flat = (params: readonly LayerParams[]): Value[] => params.flatMap((p) => [p.kernel, p.bias]);
+  // The critics run member by member on 2-D Gemms (ort-members.ts); one slicing per network.
+  const sliced = new Map<Net, LayerParams[][]>();
+  const members = (name: 'critic' | 'criticTarget'): LayerParams[][] => {
+    let m = sliced.get(name);
+    if (!m) sliced.set(name, (m = memberParams(g, specs.critic, net(name), K)));
+    return m;
+  };
   const adamStep = (name: 'actor' | 'critic', grads: readonly Value[]): Value[] => {
     const spec = specs[name];
     const stepSize = g.input(`${name}/stepSize`, []);
@@ -106,10 +114,10 @@ export const pbrlStepGraph = (obsDim: number, actDim: number, h: OrtPbrlHyper, a
   };
   /** The deterministic action of actor outputs: the tanh outputs, or μ of the Gaussian head. */
   const meanAction = (out: Value): Value => (h.actorHead === 'gaussian' ? g.slice(out, [0], [d], [1]) : out);
-  /** Sample standard deviation over members (axis 0, K − 1 in the denominator), keeping dims. */
+  /** Sample standard deviation over the members of q [rows, K] (K − 1 in the denominator), [rows, 1]. */
   const memberStd = (q: Value): Value => {
-    const dev = g.sub(q, g.reduceMean(q, [0], true));
-    return g.sqrt(g.div(g.reduceSum(g.mul(dev, dev), [0], true), g.scalar(K - 1)));
+    const dev = g.sub(q, g.reduceMean(q, [1], true));
+    return g.sqrt(g.div(g.reduceSum(g.mul(dev, dev), [1], true), g.scalar(K - 1)));
   };
   const tile = (x: Value, times: number): Value => g.op('Tile', [x, g.ints([times, 1])])[0];
 
@@ -128,10 +136,10 @@ export const pbrlStepGraph = (obsDim: number, actDim: number, h: OrtPbrlHyper, a
   // In-distribution target y_k = r + γ(1 − done)(Q_k(s', a') − β_in·std_j Q_j(s', a')), a' the smoothed target action.
   const aTarget = meanAction(mlpForward(g, specs.actor, net('actorTarget'), s2).at(-1)!);
   const aNext = g.clip(g.add(aTarget, g.clip(smoothing, -h.noiseClip, h.noiseClip)), -1, 1);
-  const reference = net(h.targetCritics === 'target' ? 'criticTarget' : 'critic');
-  const qNext = ensembleForward(g, specs.critic, reference, g.concat([s2, aNext], 1)).at(-1)!;
+  const reference = members(h.targetCritics === 'target' ? 'criticTarget' : 'critic');
+  const qNext = memberColumns(g, membersForward(g, specs.critic, reference, g.concat([s2, aNext], 1)));
   const penalised = g.sub(qNext, g.mul(memberStd(qNext), g.scalar(h.betaIn)));
-  const y = g.add(g.reshape(reward, [1, -1, 1]), g.mul(g.mul(g.reshape(g.sub(g.scalar(1), done), [1, -1, 1]), g.scalar(h.gamma)), penalised));
+  const y = g.add(g.reshape(reward, [-1, 1]), g.mul(g.mul(g.reshape(g.sub(g.scalar(1), done), [-1, 1]), g.scalar(h.gamma)), penalised));
 
   // One pass of the K critics over [data rows | M noisy copies of π(s) at s | M of π(s') at s'].
   const actorOuts = mlpForward(g, specs.actor, net('actor'), s);
@@ -140,21 +148,21 @@ export const pbrlStepGraph = (obsDim: number, actDim: number, h: OrtPbrlHyper, a
   const oodStates = g.concat([tile(s, M), tile(s2, M)], 0);
   const oodActions = g.clip(g.add(g.concat([tile(piObs, M), tile(piNext, M)], 0), oodNoise), -1, 1);
   const input = g.concat([g.concat([s, action], 1), g.concat([oodStates, oodActions], 1)], 0);
-  const qOuts = ensembleForward(g, specs.critic, net('critic'), input);
-  const q = qOuts.at(-1)!;
-  const qIn = g.op('Slice', [q, g.ints([0]), batchRows, g.ints([1])])[0];
-  const qOod = g.op('Slice', [q, batchRows, g.ints([2 ** 62]), g.ints([1])])[0];
+  const qOuts = membersForward(g, specs.critic, members('critic'), input);
+  const q = memberColumns(g, qOuts);
+  const qIn = g.op('Slice', [q, g.ints([0]), batchRows, g.ints([0])])[0];
+  const qOod = g.op('Slice', [q, batchRows, g.ints([2 ** 62]), g.ints([0])])[0];
   const diffIn = g.sub(qIn, y);
   // The OOD target max(Q_k − β_ood·std_j Q_j, 0) is a constant for the gradient.
   const diffOod = g.sub(qOod, g.relu(g.sub(qOod, g.mul(memberStd(qOod), betaOod))));
   const oodRows = g.mul(rows, g.scalar(2 * M));
-  g.output(g.div(g.reduceSum(g.mul(diffIn, diffIn), [0, 1, 2], false), g.mul(rows, g.scalar(K))), 'criticLoss', []);
-  g.output(g.div(g.reduceSum(g.mul(diffOod, diffOod), [0, 1, 2], false), g.mul(oodRows, g.scalar(K))), 'oodLoss', []);
-  g.output(g.reduceMean(qIn, [0, 1, 2], false), 'q', []);
-  g.output(g.reduceMean(memberStd(qIn), [0, 1, 2], false), 'qStd', []);
-  g.output(g.reduceMean(qOod, [0, 1, 2], false), 'qOod', []);
-  const dq = g.concat([g.mul(diffIn, g.div(g.scalar(2), rows)), g.mul(diffOod, g.div(g.scalar(2 * h.oodLossWeight), oodRows))], 1);
-  const criticNext = adamStep('critic', ensembleBackward(g, specs.critic, net('critic'), qOuts, dq));
+  g.output(g.div(g.reduceSum(g.mul(diffIn, diffIn), [0, 1], false), g.mul(rows, g.scalar(K))), 'criticLoss', []);
+  g.output(g.div(g.reduceSum(g.mul(diffOod, diffOod), [0, 1], false), g.mul(oodRows, g.scalar(K))), 'oodLoss', []);
+  g.output(g.reduceMean(qIn, [0, 1], false), 'q', []);
+  g.output(g.reduceMean(memberStd(qIn), [0, 1], false), 'qStd', []);
+  g.output(g.reduceMean(qOod, [0, 1], false), 'qOod', []);
+  const dq = g.concat([g.mul(diffIn, g.div(g.scalar(2), rows)), g.mul(diffOod, g.div(g.scalar(2 * h.oodLossWeight), oodRows))], 0);
+  const criticNext = adamStep('critic', membersParamGrads(g, specs.critic, members('critic'), qOuts, g.split(dq, K, 1)));
   if (!withActor) return g.build();
 
   // Actor: L = −mean_b min_k Q_k(s, a) with the just-updated critics, the gradient through each row's
@@ -173,18 +181,18 @@ export const pbrlStepGraph = (obsDim: number, actDim: number, h: OrtPbrlHyper, a
       return g.concat([dRaw, g.mul(dRaw, scaled)], 1);
     };
   }
-  const updated = paramsOf(criticNext);
-  const actOuts = ensembleForward(g, specs.critic, updated, g.concat([s, a], 1));
-  const qAct = actOuts.at(-1)!;
+  const updated = memberParams(g, specs.critic, paramsOf(criticNext), K);
+  const actOuts = membersForward(g, specs.critic, updated, g.concat([s, a], 1));
+  const qAct = memberColumns(g, actOuts);
   const argMin = g.op('ArgMin', [qAct], [
-    { name: 'axis', kind: 'int', value: 0 },
+    { name: 'axis', kind: 'int', value: 1 },
     { name: 'keepdims', kind: 'int', value: 1 },
   ])[0];
-  const memberIndex = g.reshape(g.ints(Array.from({ length: K }, (_, k) => k)), [K, 1, 1]);
+  const memberIndex = g.reshape(g.ints(Array.from({ length: K }, (_, k) => k)), [1, K]);
   const mask = g.toFloat(g.op('Equal', [argMin, memberIndex])[0]);
-  g.output(g.neg(g.reduceMean(g.reduceMin(qAct, [0], false), [0, 1], false)), 'actorLoss', []);
-  const inputGrad = ensembleInputGrad(g, specs.critic, updated, actOuts, g.mul(mask, g.div(g.scalar(-1), rows)));
-  const da = g.slice(inputGrad, [obsDim], [obsDim + d], [1]);
+  g.output(g.neg(g.reduceMean(g.reduceMin(qAct, [1], false), [0], false)), 'actorLoss', []);
+  const dqAct = g.split(g.mul(mask, g.div(g.scalar(-1), rows)), K, 1);
+  const da = membersInputGrad(g, specs.critic, updated, actOuts, dqAct, { from: obsDim, to: obsDim + d });
   const actorNext = adamStep('actor', mlpBackward(g, specs.actor, net('actor'), actorOuts, outputGrad(da)));
   for (const [target, online] of [
     ['actorTarget', actorNext],
