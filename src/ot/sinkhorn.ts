@@ -178,10 +178,10 @@ interface Iterate {
 const runStandard = (ws: Workspace, p: Problem): Iterate => {
   const { rows: n, cols: m, b, tolerance } = p;
   const { kernels, at, stride, u, v, kt } = ws;
-  kernels.expKernel(at.M, at.K, at.alpha, at.beta, n, stride, -1 / p.epsilon);
   u.fill(1 / n);
   v.fill(1 / m, 0, m);
-  kernels.ktuKernel(at.K, at.u, at.kt, n, stride);
+  // K and the first Kᵀu in one pass (kt is zero after load)
+  kernels.expKtuKernel(at.M, at.K, at.alpha, at.beta, n, stride, -1 / p.epsilon, at.u, at.kt);
   const uPrev = new Float64Array(n);
   const vPrev = new Float64Array(m);
   const state: Iterate = { iterations: 0, converged: false, error: Infinity, nonFinite: false };

@@ -32,6 +32,7 @@ export const sleb = (n: number): number[] => {
 };
 
 const f64Bytes = (x: number): number[] => Array.from(new Uint8Array(new Float64Array([x]).buffer));
+const i64Bytes = (n: number): number[] => Array.from(new Uint8Array(new BigInt64Array([BigInt(n)]).buffer));
 
 export type Code = readonly number[];
 export const seq = (...parts: Code[]): number[] => parts.flat();
@@ -73,19 +74,28 @@ export const op = {
 
 const simdOp = (code: number, ...imm: number[]): number[] => [0xfd, ...uleb(code), ...imm];
 
-/** 128-bit SIMD instructions (two f64 lanes). */
+/** 128-bit SIMD instructions (two f64 lanes, or two i64 / four i32 lanes on the same bits). */
 export const simd = {
   load: (offset = 0): number[] => simdOp(0, 4, ...uleb(offset)),
   store: (offset = 0): number[] => simdOp(11, 4, ...uleb(offset)),
   /** v128.const with the same f64 in both lanes. */
   constF64: (x: number): number[] => simdOp(12, ...f64Bytes(x), ...f64Bytes(x)),
   splatF64: simdOp(20),
+  /** v128.const with the same i64 in both lanes (n a safe integer). */
+  constI64: (n: number): number[] => simdOp(12, ...i64Bytes(n), ...i64Bytes(n)),
+  /** Loads one f64 into both lanes (address from the stack). */
+  load64Splat: (offset = 0): number[] => simdOp(10, 3, ...uleb(offset)),
+  /** [address, vector] → the vector with lane `lane` replaced by the f64 at address. */
+  load64Lane: (lane: 0 | 1, offset = 0): number[] => simdOp(87, 3, ...uleb(offset), lane),
+  extractI32: (lane: 0 | 1 | 2 | 3): number[] => simdOp(27, lane),
   extractF64: (lane: 0 | 1): number[] => simdOp(33, lane),
   lt: simdOp(73),
   gt: simdOp(74),
+  and: simdOp(78),
   andnot: simdOp(79),
   bitselect: simdOp(82),
   i64Shl: simdOp(203),
+  i64ShrS: simdOp(204),
   i64Add: simdOp(206),
   i64Sub: simdOp(209),
   add: simdOp(240),

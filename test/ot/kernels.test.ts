@@ -28,5 +28,53 @@ test('the SIMD exp kernel is accurate to a few ulps over its range, 0 below and 
     assert.equal(ws.K[i * ws.stride + m], 0, 'padding column must be exactly 0');
   }
   assert.equal(ws.K[0], 1);
-  assert.ok(worst < 2e-15, `worst relative error ${worst}`);
+  // Math.exp is itself within 1 ulp: ≤ 3 ulps apart means the kernel is within ~2.
+  assert.ok(worst < 3 * 2 ** -52, `worst relative error ${worst}`);
+});
+
+test('exp through the 2^(j/256) table: every table entry, both signs of k, the ends of the reduced range', () => {
+  // Arguments k·ln2/256 + δ for every j = k mod 256, k negative and positive, δ at 0 and at the
+  // largest |r| the reduction leaves (±ln2/512), where the degree-4 polynomial is least accurate.
+  const ks: number[] = [];
+  for (let k = -1024; k < 1024; k++) ks.push(k);
+  for (const big of [-260_000, -131_072, 131_071, 261_000]) for (let q = 0; q < 256; q++) ks.push(big + q);
+  const deltas = [0, Math.LN2 / 512 - 1e-12, -Math.LN2 / 512 + 1e-12, 1e-300, -3e-4];
+  const values = ks.flatMap((k) => deltas.map((d) => (k * Math.LN2) / 256 + d)).filter((x) => x >= EXP_MIN_ARG && x <= EXP_MAX_ARG);
+  const m = 96;
+  const n = Math.ceil(values.length / m);
+  const ws = sinkhornWorkspace(n, m)!;
+  ws.M.fill(0);
+  ws.M.set(values);
+  ws.alpha.fill(0);
+  ws.beta.fill(0, 0, m);
+  ws.kernels.expKernel(ws.at.M, ws.at.K, ws.at.alpha, ws.at.beta, n, ws.stride, 1);
+  let worst = 0;
+  let at = 0;
+  for (let q = 0; q < values.length; q++) {
+    const e = Math.abs(ws.K[q] / Math.exp(values[q]) - 1);
+    if (e > worst) [worst, at] = [e, values[q]];
+  }
+  assert.ok(worst < 3 * 2 ** -52, `worst relative error ${worst} at x = ${at}`);
+});
+
+test('the fused exp + Kᵀu kernel gives the same K and the same Kᵀu as the two passes', () => {
+  const rng = Rng.fromSeed(5);
+  const n = 37;
+  const m = 53;
+  const ws = sinkhornWorkspace(n, m)!;
+  for (let i = 0; i < n; i++) for (let j = 0; j < ws.stride; j++) ws.M[i * ws.stride + j] = j < m ? rng.range(0, 3) : 0;
+  for (let i = 0; i < n; i++) ws.alpha[i] = rng.range(-1, 1);
+  for (let j = 0; j < ws.stride; j++) ws.beta[j] = j < m ? rng.range(-1, 1) : -Infinity;
+  for (let i = 0; i < n; i++) ws.u[i] = rng.range(0, 1);
+  ws.kt.fill(0);
+  ws.kernels.expKernel(ws.at.M, ws.at.K, ws.at.alpha, ws.at.beta, n, ws.stride, -2.5);
+  ws.kernels.ktuKernel(ws.at.K, ws.at.u, ws.at.kt, n, ws.stride);
+  const K = Float64Array.from(ws.K);
+  const kt = Float64Array.from(ws.kt);
+  ws.K.fill(NaN);
+  ws.kt.fill(0);
+  ws.kernels.expKtuKernel(ws.at.M, ws.at.K, ws.at.alpha, ws.at.beta, n, ws.stride, -2.5, ws.at.u, ws.at.kt);
+  assert.deepEqual(ws.K, K);
+  assert.deepEqual(ws.kt, kt);
+  assert.ok(kt[0] > 0 && kt[m] === 0);
 });
