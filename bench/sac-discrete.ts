@@ -3,13 +3,14 @@ import { createSacDiscreteLearner } from '../src/algos/sac/sac-discrete.ts';
 import { Rng } from '../src/core/rng.ts';
 import { selectBackend, tfjsBackendOf } from '../src/nn/backend.ts';
 import { ortSacEngine } from '../src/jobs/train-ot-sac-ort.ts';
-import { alternateRounds, roundsExtra, roundsLine } from './harness.ts';
-import type { Benchmark, BenchResult } from './types.ts';
+import { alternateRounds, roundsExtra, roundsLine, runTorchReference, versusTorch } from './harness.ts';
+import { findPython, type Benchmark, type BenchResult } from './types.ts';
 
 /**
  * Discrete SAC as the OT-maze job runs it (ot-mazes defaults: one-hot grid states 64, 8 actions,
  * hidden [64], batch 64, fixed α): the update (sample, step) and acting (one state, one sampled
- * action, as every env step does) on the job's ORT path (graph update, JS acting) and on tfjs;
+ * action, as every env step does) on the job's ORT path (graph update, JS acting) and on tfjs,
+ * the update also against PyTorch on one thread (bench/reference/sac_discrete_torch.py);
  * alternated `ROUNDS` times, best round of each.
  */
 const ROUNDS = 3;
@@ -80,22 +81,29 @@ const measureAct = (engine: 'ort' | 'tfjs', calls: number, backend: string): num
 
 export const benchmark: Benchmark = {
   name: 'sac-discrete',
-  description: 'discrete SAC as the OT-maze job runs it (one-hot 64, 8 actions, hidden [64], batch 64): update and per-step acting, ORT + JS vs tfjs, alternated',
+  description: 'discrete SAC as the OT-maze job runs it (one-hot 64, 8 actions, hidden [64], batch 64): update (ORT vs tfjs vs PyTorch one thread) and per-step acting (JS vs tfjs), alternated',
   async run({ quick, log }) {
     const backend = await selectBackend('auto')();
     if (backend._tag === 'Left') throw new Error(backend.left.message);
     const tfjsName = tfjsBackendOf(backend.right);
+    const python = await findPython('torch');
+    if (!python) log('sac-discrete: no python3 with torch found; reporting without reference');
     const steps = quick ? 4 : 1000;
     const calls = quick ? 20 : 5000;
     const rounds = quick ? 1 : ROUNDS;
     const results: BenchResult[] = [];
-    const update = alternateRounds(rounds, { ort: () => measureUpdate('ort', steps, backend.right), tfjs: () => measureUpdate('tfjs', quick ? steps : steps / 4, backend.right) });
+    const update = alternateRounds(rounds, {
+      ort: () => measureUpdate('ort', steps, backend.right),
+      tfjs: () => measureUpdate('tfjs', quick ? steps : steps / 4, backend.right),
+      torch: python ? () => runTorchReference(python, 'sac_discrete_torch.py', [quick ? steps : steps / 2]) : undefined,
+    });
     log(roundsLine('sac-discrete-update', update, tfjsName, rounds));
     results.push({
       name: 'sac-discrete-update',
       value: update.ort,
       unit: 'steps/s',
       backend: 'ort',
+      ...versusTorch(update.ort, update.torch),
       extra: { batch: HYPER.batchSize, steps, rounds, quick: String(quick), msPerStep: 1000 / update.ort, [`vs${tfjsName}`]: update.ort / update.tfjs, ...roundsExtra(update, tfjsName) },
     });
     const act = alternateRounds(rounds, { ort: () => measureAct('ort', calls, backend.right), tfjs: () => measureAct('tfjs', quick ? calls : calls / 5, backend.right) });
