@@ -89,7 +89,7 @@ export const benchmark: Benchmark = {
     const python = await findPython('torch');
     if (!python) log('sac-discrete: no python3 with torch found; reporting without reference');
     const steps = quick ? 4 : 1000;
-    const calls = quick ? 20 : 5000;
+    const calls = quick ? 20 : 50_000;
     const rounds = quick ? 1 : ROUNDS;
     const results: BenchResult[] = [];
     const update = alternateRounds(rounds, {
@@ -106,7 +106,7 @@ export const benchmark: Benchmark = {
       ...versusTorch(update.ort, update.torch),
       extra: { batch: HYPER.batchSize, steps, rounds, quick: String(quick), msPerStep: 1000 / update.ort, [`vs${tfjsName}`]: update.ort / update.tfjs, ...roundsExtra(update, tfjsName) },
     });
-    const act = alternateRounds(rounds, { ort: () => measureAct('ort', calls, backend.right), tfjs: () => measureAct('tfjs', quick ? calls : calls / 5, backend.right) });
+    const act = alternateRounds(rounds, { ort: () => measureAct('ort', calls, backend.right), tfjs: () => measureAct('tfjs', quick ? calls : calls / 25, backend.right) });
     log(roundsLine('sac-discrete-act', act, tfjsName, rounds).replace(/steps\/s/g, 'actions/s'));
     results.push({
       name: 'sac-discrete-act',
