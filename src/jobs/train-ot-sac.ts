@@ -19,6 +19,8 @@
  * SAC updates: `updateEvery` environment steps of a task buy one update of its learner, made
  * when the episode ends (its transitions are only in the buffer then, and both modes do the
  * same). Returns are the training episodes' (actions sampled from π), env reward only.
+ * Under `--backend auto|ort` the updates run on ONNX Runtime and the actions are sampled in plain
+ * JS (train-ot-sac-ort.ts), with the same draws: the tfjs run to float rounding.
  * RxJS-free; runs in a worker.
  */
 import { tfjsBackendOf } from '../nn/backend.ts';
