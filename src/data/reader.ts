@@ -69,8 +69,10 @@ export interface BatchOptions {
    * a batch is valid until the consumer pulls the next one (the `for await` loop's next
    * iteration) or the loop ends. Then it is released: reading a field of it throws, and the
    * typed arrays it held are detached (length 0; `set`, `subarray`, `slice` throw), so a held
-   * batch or array never shows another batch's values. Copy what you keep (`concatBatches([b,
-   * b])`-style copies or `slice()` of each array, taken before the next pull).
+   * batch or array never shows another batch's values. Copy what you keep (`slice()` of each
+   * array, before the next pull). Files decoded through apache-arrow's loader (other tools'
+   * extra columns, compression) are read into fresh memory whatever this option: their arrays
+   * stay readable, but the batch's fields still throw once released.
    */
   readonly buffers?: 'fresh' | 'reuse';
 }

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Field, Int32, makeData, RecordBatch, Schema, Struct, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as E from 'fp-ts/lib/Either.js';
 import type { TransitionBatch } from '../../src/core/batch.ts';
@@ -178,6 +180,34 @@ test('an unknown buffers option is refused', async () => {
   try {
     const r = await open(await writeFixture(dir));
     assert.throws(() => r.batches({ buffers: 'shared' as never }), DistilleryFailure);
+    await r.close();
+  } finally {
+    cleanup();
+  }
+});
+
+test("a file apache-arrow's loader decodes (another tool's extra column): same rows, released batches still throw", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const plain = await writeFixture(dir);
+    // The same record batches with a 'note' column added: not decoded from the body directly.
+    const table = tableFromIPC(readFileSync(plain));
+    const fields = [...table.schema.fields, new Field('note', new Int32(), false)];
+    const schema = new Schema(fields, table.schema.metadata);
+    const batches = table.batches.map((b) => {
+      const note = makeData({ type: new Int32(), length: b.numRows, nullCount: 0, data: new Int32Array(b.numRows) });
+      const struct = makeData({ type: new Struct(fields), length: b.numRows, nullCount: 0, children: [...b.data.children, note] });
+      return new RecordBatch(schema, struct);
+    });
+    const path = join(dir, 'extra.arrow');
+    writeFileSync(path, tableToIPC(new Table(batches), 'file'));
+    const r = await open(path);
+    const fresh = await rowsStreamed(r, {});
+    assert.equal(fresh.rows.length, 71);
+    assert.deepEqual((await rowsStreamed(r, { buffers: 'reuse', batchSize: 9 })).rows, fresh.rows);
+    let first: TransitionBatch | undefined;
+    for await (const b of r.batches({ buffers: 'reuse' })) first ??= b;
+    assert.throws(() => first!.observation, released);
     await r.close();
   } finally {
     cleanup();
