@@ -10,14 +10,21 @@ import { findPython, type Benchmark, type BenchResult } from './types.ts';
 
 /**
  * The PBRL teacher's update step as the thesis runs it: obs 24, action 6, actor 24→256→256→6,
- * 5 critics 30→256→256→1, batch 1024 (plus 6·1024 OOD rows), actor every 2 critic updates, on
- * ONNX Runtime (the teacher job's ORT path) and on tfjs, against the same update in PyTorch on one
- * thread (bench/reference/pbrl_torch.py); alternated `ROUNDS` times, best round of each.
+ * 5 critics 30→256→256→1, batch 1024 (plus 6·1024 OOD rows), actor every 2 critic updates, and
+ * the same at npm start's 64×64, batch 256; on ONNX Runtime (the teacher job's ORT path) and on
+ * tfjs, against the same update in PyTorch on one thread (bench/reference/pbrl_torch.py);
+ * alternated `ROUNDS` times, best round of each.
  */
 const OBS = 24;
 const ACT = 6;
-const BATCH = 1024;
 const ROUNDS = 3;
+
+/** The thesis' size, and `npm start`'s teachers (mop: 64×64, batch 256), whose time the ORT engine is meant to cut. */
+const SIZES = [
+  { name: 'pbrl-update', hidden: 256, batch: 1024, steps: 40, tfjsSteps: 10 },
+  { name: 'pbrl-update-mop', hidden: 64, batch: 256, steps: 200, tfjsSteps: 50 },
+] as const;
+type Size = (typeof SIZES)[number];
 
 /** n random transitions (obs 24, action 6) in a replay buffer: the benchmarks' dataset. */
 export const randomDataset = (n: number, rng: Rng): ReplayBuffer => {
@@ -44,10 +51,10 @@ export const randomDataset = (n: number, rng: Rng): ReplayBuffer => {
  * One engine's steps/s: the teacher job's update (offlineLearner: sample, draw, step) on ORT (the
  * job's ORT path) or on tfjs.
  */
-const measure = (engine: 'ort' | 'tfjs', steps: number, backend: string): number => {
+const measure = (engine: 'ort' | 'tfjs', size: Size, steps: number, backend: string): number => {
   const rng = Rng.fromSeed(0);
   const buffer = randomDataset(20_000, rng.split('data'));
-  const learner = createPbrlLearner(buffer, {}, rng.split('init'));
+  const learner = createPbrlLearner(buffer, { hidden: [size.hidden, size.hidden], batchSize: size.batch }, rng.split('init'));
   const ort = engine === 'ort' ? ortTeacherUpdater(learner.algo, buffer, backend) : undefined;
   if (engine === 'ort' && !ort) throw new Error('pbrl bench: ONNX Runtime is not available');
   const update = (): void => void (ort ? ort.update(rng) : learner.update(rng)); // both read their metrics: synchronous
@@ -63,30 +70,41 @@ const measure = (engine: 'ort' | 'tfjs', steps: number, backend: string): number
 
 export const benchmark: Benchmark = {
   name: 'pbrl',
-  description: 'PBRL update (actor + 5 critics 256×256, batch 1024, obs 24, action 6), ORT and tfjs vs PyTorch one thread, alternated',
+  description: 'PBRL update (actor + 5 critics 256×256 at batch 1024, and 64×64 at batch 256 as npm start trains them; obs 24, action 6), ORT and tfjs vs PyTorch one thread, alternated',
   async run({ quick, log }) {
     const backend = await selectBackend('auto')();
     if (backend._tag === 'Left') throw new Error(backend.left.message);
     const tfjsName = tfjsBackendOf(backend.right);
     const python = await findPython('torch');
     if (!python) log('pbrl: no python3 with torch found; reporting without reference');
-    const steps = quick ? 4 : 40;
     const rounds = quick ? 1 : ROUNDS;
-    const r = alternateRounds(rounds, {
-      ort: () => measure('ort', steps, backend.right),
-      tfjs: () => measure('tfjs', quick ? steps : steps / 4, backend.right),
-      torch: python ? () => runTorchReference(python, 'pbrl_torch.py', [steps]) : undefined,
+    return SIZES.map((size) => {
+      const steps = quick ? 4 : size.steps;
+      const r = alternateRounds(rounds, {
+        ort: () => measure('ort', size, steps, backend.right),
+        tfjs: () => measure('tfjs', size, quick ? steps : size.tfjsSteps, backend.right),
+        torch: python ? () => runTorchReference(python, 'pbrl_torch.py', [steps, size.hidden, size.batch]) : undefined,
+      });
+      log(roundsLine(size.name, r, tfjsName, rounds));
+      return {
+        name: size.name,
+        value: r.ort,
+        unit: 'steps/s',
+        backend: 'ort',
+        ...versusTorch(r.ort, r.torch),
+        extra: {
+          batch: size.batch,
+          hidden: size.hidden,
+          critics: 5,
+          steps,
+          rounds,
+          quick: String(quick),
+          msPerStep: 1000 / r.ort,
+          ...roundsExtra(r, tfjsName),
+          tensorsAfter: tf.memory().numTensors,
+        },
+      } satisfies BenchResult;
     });
-    const result: BenchResult = {
-      name: 'pbrl-update',
-      value: r.ort,
-      unit: 'steps/s',
-      backend: 'ort',
-      ...versusTorch(r.ort, r.torch),
-      extra: { batch: BATCH, critics: 5, steps, rounds, quick: String(quick), msPerStep: 1000 / r.ort, ...roundsExtra(r, tfjsName), tensorsAfter: tf.memory().numTensors },
-    };
-    log(roundsLine('pbrl-update', r, tfjsName, rounds));
-    return [result];
   },
 };
 

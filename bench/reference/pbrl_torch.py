@@ -2,7 +2,7 @@
 30-256-256-1 each with its own Adam, batch 1024, in-distribution target from target networks with
 the std penalty, OOD MSE on 3 noisy copies of pi(s) and pi(s'), actor every 2 critic updates,
 Polyak targets), one CPU thread. Same computation as src/algos/pbrl/pbrl.ts, written for timing.
-Prints one JSON line: {"steps_per_s": ...}. Usage: pbrl_torch.py STEPS"""
+Prints one JSON line: {"steps_per_s": ...}. Usage: pbrl_torch.py STEPS [HIDDEN BATCH] (default 256 1024)"""
 import copy
 import json
 import os
@@ -18,14 +18,16 @@ import torch
 import torch.nn as nn
 
 steps = int(sys.argv[1])
+H = int(sys.argv[2]) if len(sys.argv) > 2 else 256
+B = int(sys.argv[3]) if len(sys.argv) > 3 else 1024
 torch.set_num_threads(1)
 torch.manual_seed(0)
-S, A, B, K, M = 24, 6, 1024, 5, 3
+S, A, K, M = 24, 6, 5, 3
 gamma, tau, beta_in = 0.99, 0.005, 0.001
 
 
 def mlp(i, o, out=None):
-    layers = [nn.Linear(i, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, o)]
+    layers = [nn.Linear(i, H), nn.ReLU(), nn.Linear(H, H), nn.ReLU(), nn.Linear(H, o)]
     return nn.Sequential(*(layers + ([out] if out else [])))
 
 
