@@ -3,6 +3,10 @@ import { pathToFileURL } from 'node:url';
 import { Rng } from '../src/core/rng.ts';
 import { selectBackend, tfjsBackendOf } from '../src/nn/backend.ts';
 import { OrtMlpTrainer } from '../src/nn/ort-mlp-trainer.ts';
+import { OrtStudentTrainer } from '../src/nn/ort-student.ts';
+import { ADAM_DEFAULTS } from '../src/nn/adam.ts';
+import { Student, studentSpec } from '../src/nn/student.ts';
+import { DEFAULT_RANKING_WEIGHT, Distiller, networkTeacher, type RegularizerOptions } from '../src/algos/distillation/index.ts';
 import { mseLoss } from '../src/nn/loss.ts';
 import { Mlp, MlpTrainer, mlpSpec } from '../src/nn/mlp.ts';
 import { alternateRounds, roundsExtra, roundsLine, runTorchReference, versusTorch } from './harness.ts';
@@ -51,9 +55,70 @@ const measureTfjs = (batch: number, steps: number): number => {
   return perSecond;
 };
 
+/**
+ * The KL rows: the Gaussian student 25→256→256→12 (one-hot task columns, tanh outputs
+ * [μ | log σ]) against a frozen Gaussian teacher ·→256→256→12 evaluated every step, as the distill
+ * job runs it (ORT: OrtStudentTrainer; tfjs: the Distiller). `distill-kl`: 17 state inputs and 8
+ * tasks. `distill-kl-pairwise`: 21 state inputs and 4 tasks, plus the pairwise ranking regularizer
+ * (λ = 100) on hidden layer 2 against the 3 other task ids (on tfjs the regularizer is float64
+ * JS loops over neuron pairs; on ORT [B, n, n] tensors per other task).
+ */
+interface KlSetup {
+  readonly stateDim: number;
+  readonly tasks: number;
+  readonly regularizer?: RegularizerOptions;
+}
+const KL_ACTIONS = 6;
+const KL: KlSetup = { stateDim: 17, tasks: 8 };
+const KL_PAIRWISE: KlSetup = { stateDim: 21, tasks: 4, regularizer: { kind: 'pairwise', weight: DEFAULT_RANKING_WEIGHT, layer: 2, temperature: 1 } };
+const klSpec = (k: KlSetup) => studentSpec({ stateDim: k.stateDim, tasks: k.tasks, actionDim: KL_ACTIONS, hidden: [256, 256], head: 'gaussian', encoding: 'onehot' });
+const klTeacherSpec = (k: KlSetup) => mlpSpec([k.stateDim, 256, 256, 2 * KL_ACTIONS], 'tanh');
+
+const measureOrtKl = (k: KlSetup, batch: number, warmup: number, steps: number): number => {
+  const rng = Rng.fromSeed(0);
+  const student = Student.create(klSpec(k), rng.split('student'));
+  const teacher = Mlp.create(klTeacherSpec(k), rng.split('teacher'));
+  const weights = { actor: teacher.weights() };
+  const trainer = new OrtStudentTrainer(student.spec, { actor: teacher.spec, gaussian: true }, Array.from({ length: k.tasks }, () => weights), student.mlp.weights(), {
+    loss: 'kl',
+    adam: { ...ADAM_DEFAULTS, lr: 1e-4 },
+    ...(k.regularizer ? { regularizer: k.regularizer } : {}),
+  });
+  student.dispose();
+  teacher.dispose();
+  const states = rng.fillNormal(new Float32Array(batch * k.stateDim)) as Float32Array;
+  for (let i = 0; i < warmup; i++) trainer.step(0, states);
+  const start = performance.now();
+  for (let i = 0; i < steps; i++) trainer.step(0, states);
+  const perSecond = steps / ((performance.now() - start) / 1000);
+  trainer.dispose();
+  return perSecond;
+};
+
+const measureTfjsKl = (k: KlSetup, batch: number, warmup: number, steps: number): number => {
+  const rng = Rng.fromSeed(0);
+  const student = Student.create(klSpec(k), rng.split('student'));
+  const actor = Mlp.create(klTeacherSpec(k), rng.split('teacher'));
+  const teacher = networkTeacher(actor, { gaussianActor: true });
+  const distiller = new Distiller(student, Array.from({ length: k.tasks }, () => teacher), {
+    loss: 'kl',
+    adam: { lr: 1e-4 },
+    ...(k.regularizer ? { regularizer: k.regularizer } : {}),
+  });
+  const states = rng.fillNormal(new Float32Array(batch * k.stateDim)) as Float32Array;
+  for (let i = 0; i < warmup; i++) distiller.step(0, states);
+  const start = performance.now();
+  for (let i = 0; i < steps; i++) distiller.step(0, states); // returns the loss: synchronous
+  const perSecond = steps / ((performance.now() - start) / 1000);
+  distiller.dispose();
+  student.dispose();
+  actor.dispose();
+  return perSecond;
+};
+
 export const benchmark: Benchmark = {
   name: 'distill',
-  description: 'Adam step of the 25→256→256→6 student (MSE), ORT and tfjs vs PyTorch one thread, alternated',
+  description: 'Adam step of the 25→256→256→6 student (MSE) and of the Gaussian student on the KL loss (with and without the pairwise regularizer), ORT and tfjs vs PyTorch one thread, alternated',
   async run({ quick, log }) {
     const backend = await selectBackend('auto')();
     if (backend._tag === 'Left') throw new Error(backend.left.message);
@@ -85,6 +150,30 @@ export const benchmark: Benchmark = {
           gflops: (flopsPerStep(batch) * ort) / 1e9,
           ...roundsExtra(r, tfjsName),
         },
+      };
+      log(roundsLine(result.name, r, tfjsName, rounds));
+      results.push(result);
+    }
+    const klRows = [
+      // The ORT step's first two runs allocate its buffers (seconds for the pairwise tensors): warm-up before timing.
+      { name: 'distill-kl-b256', setup: KL, ort: quick ? [2, 5] : [30, 300], tfjs: quick ? [2, 5] : [10, 75], torch: 'distill_kl_torch.py' },
+      { name: 'distill-kl-pairwise-b256', setup: KL_PAIRWISE, ort: quick ? [2, 2] : [3, 10], tfjs: quick ? [1, 1] : [1, 3], torch: undefined },
+    ] as const;
+    for (const row of klRows) {
+      const batch = 256;
+      const rounds = quick ? 1 : ROUNDS;
+      const r = alternateRounds(rounds, {
+        ort: () => measureOrtKl(row.setup, batch, row.ort[0], row.ort[1]),
+        tfjs: () => measureTfjsKl(row.setup, batch, row.tfjs[0], row.tfjs[1]),
+        torch: python && row.torch ? () => runTorchReference(python, row.torch, [batch, row.ort[1]], 300_000) : undefined,
+      });
+      const result: BenchResult = {
+        name: row.name,
+        value: r.ort,
+        unit: 'steps/s',
+        backend: 'ort',
+        ...versusTorch(r.ort, r.torch),
+        extra: { batch, tasks: row.setup.tasks, steps: row.ort[1], rounds, quick: String(quick), msPerStep: 1000 / r.ort, ...roundsExtra(r, tfjsName) },
       };
       log(roundsLine(result.name, r, tfjsName, rounds));
       results.push(result);

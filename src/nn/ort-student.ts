@@ -142,15 +142,28 @@ export const studentStepGraph = (spec: StudentSpec, teacher: OrtTeacherShape, op
   if (reg) {
     const n = sSpec.sizes[reg.layer];
     const h = g.reshape(outs[reg.layer], [tasks, -1, n]);
-    const terms = rankingTerms(g, reg.kind, g.slice(h, [0], [1], [0]), g.slice(h, [1], [tasks], [0]), n, reg.temperature);
+    const own = g.slice(h, [0], [1], [0]);
     // λ·mean_{j≠i} (mean over rows of the per-row loss), as Distiller.regularizedLossAndGrads.
     const scale = g.scalar(reg.weight / (tasks - 1));
-    loss = g.add(loss, g.mul(scale, g.reduceSum(g.reduceMean(terms.rowLoss, [1], false), [0], false)));
     const perRow = g.div(scale, rows);
-    const gradOwn = g.mul(g.reduceSum(terms.gradX, [0], true), perRow);
-    // NDCG's y is only the reference ranking: the other tasks' rows get no gradient.
-    const gradOthers = terms.gradY ? g.mul(terms.gradY, perRow) : zerosShapedAs(g, g.slice(h, [1], [tasks], [0]));
-    inject = new Map([[reg.layer, g.reshape(g.concat([gradOwn, gradOthers], 0), [-1, n])]]);
+    // One other task at a time (unrolled: the task count is fixed), so that the pairwise loss's
+    // [B, n, n] tensors of one task are freed before the next task's: peak memory independent of
+    // the number of tasks.
+    let sum: Value | undefined;
+    let gradOwn: Value | undefined;
+    const gradOthers: Value[] = [];
+    for (let j = 1; j < tasks; j++) {
+      const other = g.slice(h, [j], [j + 1], [0]);
+      const terms = rankingTerms(g, reg.kind, own, other, n, reg.temperature);
+      const mean = g.reduceMean(terms.rowLoss, [0, 1], false);
+      const gx = g.mul(terms.gradX, perRow);
+      sum = sum === undefined ? mean : g.add(sum, mean);
+      gradOwn = gradOwn === undefined ? gx : g.add(gradOwn, gx);
+      // NDCG's y is only the reference ranking: the other tasks' rows get no gradient.
+      gradOthers.push(terms.gradY ? g.mul(terms.gradY, perRow) : zerosShapedAs(g, other));
+    }
+    loss = g.add(loss, g.mul(scale, sum!));
+    inject = new Map([[reg.layer, g.reshape(g.concat([gradOwn!, ...gradOthers], 0), [-1, n])]]);
     // Above the regularized layer only task i's rows carry a loss.
     const others = g.slice(g.reshape(lastOf(outs), [tasks, -1, width]), [1], [tasks], [0]);
     dy = g.reshape(g.concat([g.reshape(dy, [1, -1, width]), zerosShapedAs(g, others)], 0), [-1, width]);
