@@ -63,18 +63,17 @@ type Constant = (bytes: number[]) => number[];
 
 /**
  * exp on both lanes of local `x`, leaving the result on the stack. Locals: xc, kd, kf, r, r2,
- * idx, s (v128). `k` yields a v128 constant (inline or hoisted into a local).
+ * idx, s (v128). `k` yields a v128 constant (inline or hoisted into a local). Unless `checked`
+ * is false (the caller has proven every x within [EXP_MIN_ARG, EXP_MAX_ARG]: the same results
+ * with six instructions fewer), x is clamped and out-of-range lanes become 0 or +∞.
  */
-const expLanes = (x: number, [xc, kd, kf, r, r2, idx, s]: readonly number[], k: Constant): number[] => {
+const expLanes = (x: number, [xc, kd, kf, r, r2, idx, s]: readonly number[], k: Constant, checked = true): number[] => {
   const f = (value: number): number[] => k(simd.constF64(value));
   return seq(
-    f(Infinity),
+    checked ? f(Infinity) : [],
     // xc = clamp(x, EXP_MIN_ARG, EXP_MAX_ARG); kd = k + SHIFT; kf = k
     op.get(x),
-    f(EXP_MIN_ARG),
-    simd.pmax,
-    f(EXP_MAX_ARG),
-    simd.pmin,
+    checked ? seq(f(EXP_MIN_ARG), simd.pmax, f(EXP_MAX_ARG), simd.pmin) : [],
     op.tee(xc),
     f(TABLE_SIZE / Math.LN2),
     simd.mul,
@@ -138,14 +137,7 @@ const expLanes = (x: number, [xc, kd, kf, r, r2, idx, s]: readonly number[], k: 
     simd.mul,
     simd.add,
     // below range → 0, above range → +∞
-    op.get(x),
-    f(EXP_MIN_ARG),
-    simd.lt,
-    simd.andnot,
-    op.get(x),
-    f(EXP_MAX_ARG),
-    simd.gt,
-    simd.bitselect,
+    checked ? seq(op.get(x), f(EXP_MIN_ARG), simd.lt, simd.andnot, op.get(x), f(EXP_MAX_ARG), simd.gt, simd.bitselect) : [],
   );
 };
 
@@ -154,8 +146,11 @@ const expLanes = (x: number, [xc, kd, kf, r, r2, idx, s]: readonly number[], k: 
  * The constants of exp live in locals set once (`hoist`), or are inline v128.const.
  * With `ktu`, the kernel also accumulates kt_j += K_ij·u_i (kt zero on entry; two more params,
  * u and kt): the first Kᵀu of the standard iteration without reading K back from memory.
+ * With `plain`, x = M_ij·scale (α and β are ignored) and is not range-checked: the caller must
+ * have proven every M_ij·scale within [EXP_MIN_ARG, EXP_MAX_ARG] (`range`), and padding columns
+ * come out as exp(0) = 1, not 0.
  */
-export const makeExpKernel = (hoist: boolean, ktu = false): FunctionDef => {
+export const makeExpKernel = (hoist: boolean, ktu = false, plain = false): FunctionDef => {
   const [M, K, A, B, N, S, SCALE, U, KT] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const p = ktu ? 9 : 7;
   const [I, J, ROW, ROWB, AV, SC, X, Y, UV] = [p, p + 1, p + 2, p + 3, p + 4, p + 5, p + 6, p + 7, p + 8];
@@ -196,13 +191,15 @@ export const makeExpKernel = (hoist: boolean, ktu = false): FunctionDef => {
           ...[
             [0, X],
             [16, Y],
-          ].map(([o, v]) => seq(addr(M, ROW, J), simd.load(o), op.get(SC), simd.mul, op.get(AV), simd.add, addr(B, J), simd.load(o), simd.add, op.set(v))),
+          ].map(([o, v]) =>
+            seq(addr(M, ROW, J), simd.load(o), op.get(SC), simd.mul, plain ? [] : seq(op.get(AV), simd.add, addr(B, J), simd.load(o), simd.add), op.set(v)),
+          ),
           addr(K, ROW, J),
-          expLanes(X, temps, constant),
+          expLanes(X, temps, constant, !plain),
           op.tee(X),
           simd.store(0),
           addr(K, ROW, J),
-          expLanes(Y, temps2, constant),
+          expLanes(Y, temps2, constant, !plain),
           op.tee(Y),
           simd.store(16),
           ktu
@@ -223,7 +220,7 @@ export const makeExpKernel = (hoist: boolean, ktu = false): FunctionDef => {
   );
   const init = [...pool.values()].flatMap(({ local, bytes }) => seq(bytes, op.set(local)));
   return {
-    name: ktu ? 'expKtuKernel' : 'expKernel',
+    name: `exp${ktu ? 'Ktu' : ''}${plain ? 'Plain' : ''}Kernel`,
     params: [i32, i32, i32, i32, i32, i32, f64, ...(ktu ? [i32, i32] : [])],
     results: [],
     locals: [i32, i32, i32, i32, v128, v128, v128, v128, v128, ...temps.map(() => v128), ...temps2.map(() => v128), ...[...pool.keys()].map(() => v128)],
@@ -232,6 +229,7 @@ export const makeExpKernel = (hoist: boolean, ktu = false): FunctionDef => {
 };
 const expKernel = makeExpKernel(true);
 const expKtuKernel = makeExpKernel(true, true);
+const expKtuPlainKernel = makeExpKernel(true, true, true);
 
 /** kt_j += K_ij·u for the two pairs at byte offsets 0 and 16 from J; ROW holds the row's address. */
 const axpy2 = (ROW: number, KT: number, J: number, UV: number): number[] =>
@@ -556,28 +554,38 @@ const rowMaxKernel: FunctionDef = (() => {
   };
 })();
 
-/** Σ x·0 over `count` values (count even): 0 when every value is finite, NaN otherwise. */
-const finiteCheckKernel: FunctionDef = (() => {
+/**
+ * [min, max] of `count` values (count even). Both are NaN if any value is (f64x2.min/max propagate
+ * NaN), so one pass tells whether the values are finite and bounds exp's arguments.
+ */
+const rangeKernel: FunctionDef = (() => {
   const [X, COUNT] = [0, 1];
-  const [J, BYTES, ACC] = [2, 3, 4];
+  const [J, BYTES, LO, HI, V] = [2, 3, 4, 5, 6];
   return {
-    name: 'finiteCheck',
+    name: 'range',
     params: [i32, i32],
-    results: [f64],
-    locals: [i32, i32, v128],
+    results: [f64, f64],
+    locals: [i32, i32, v128, v128, v128],
     body: seq(
       op.get(COUNT),
       op.i32(3),
       op.i32Shl,
       op.set(BYTES),
-      simd.constF64(0),
-      op.set(ACC),
-      forRange(J, BYTES, 16, seq(op.get(ACC), addr(X, J), simd.load(), simd.constF64(0), simd.mul, simd.add, op.set(ACC))),
-      op.get(ACC),
+      simd.constF64(Infinity),
+      op.set(LO),
+      simd.constF64(-Infinity),
+      op.set(HI),
+      forRange(J, BYTES, 16, seq(addr(X, J), simd.load(), op.tee(V), op.get(LO), simd.min, op.set(LO), op.get(V), op.get(HI), simd.max, op.set(HI))),
+      op.get(LO),
       simd.extractF64(0),
-      op.get(ACC),
+      op.get(LO),
       simd.extractF64(1),
-      op.f64Add,
+      op.f64Min,
+      op.get(HI),
+      simd.extractF64(0),
+      op.get(HI),
+      simd.extractF64(1),
+      op.f64Max,
     ),
   };
 })();
@@ -591,7 +599,10 @@ interface KernelExports {
   planCost(k: number, m: number, u: number, v: number, n: number, stride: number): number;
   colMax(m: number, alpha: number, out: number, n: number, stride: number, scale: number): void;
   rowMax(m: number, beta: number, out: number, n: number, stride: number, scale: number): void;
-  finiteCheck(x: number, count: number): number;
+  /** [min, max] of count values (NaN, NaN when one is NaN). */
+  range(x: number, count: number): [number, number];
+  /** expKtuKernel for x = M·scale proven within [EXP_MIN_ARG, EXP_MAX_ARG] (α, β ignored; padding comes out 1). */
+  expKtuPlainKernel(m: number, k: number, alpha: number, beta: number, n: number, stride: number, scale: number, u: number, kt: number): void;
 }
 
 /** The part of the WebAssembly JS API used here (the project's TypeScript libs do not declare it). */
@@ -610,7 +621,17 @@ let instance: { memory: WasmMemory; kernels: KernelExports } | undefined;
 
 const kernelModule = (): { memory: WasmMemory; kernels: KernelExports } => {
   if (instance) return instance;
-  const bytes = assembleModule([expKernel, expKtuKernel, ktuKernel, rowPassKernel, planCostKernel, colMaxKernel, rowMaxKernel, finiteCheckKernel]);
+  const bytes = assembleModule([
+    expKernel,
+    expKtuKernel,
+    expKtuPlainKernel,
+    ktuKernel,
+    rowPassKernel,
+    planCostKernel,
+    colMaxKernel,
+    rowMaxKernel,
+    rangeKernel,
+  ]);
   const memory = new wasm.Memory({ initial: 1 });
   const module = new wasm.Module(bytes);
   const inst = new wasm.Instance(module, { env: { memory } });

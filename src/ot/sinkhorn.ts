@@ -27,7 +27,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import { DistilleryFailure, distilleryError, type DistilleryError } from '../core/errors.ts';
-import { sinkhornWorkspace, type Workspace } from './kernels.ts';
+import { EXP_MAX_ARG, EXP_MIN_ARG, sinkhornWorkspace, type Workspace } from './kernels.ts';
 
 export type SinkhornMethod = 'standard' | 'log';
 
@@ -175,13 +175,25 @@ interface Iterate {
   nonFinite: boolean;
 }
 
-const runStandard = (ws: Workspace, p: Problem): Iterate => {
+/** [min, max] of the cost (padding included: zeros), from the finiteness check. */
+type CostRange = readonly [number, number];
+
+const runStandard = (ws: Workspace, p: Problem, [lo, hi]: CostRange): Iterate => {
   const { rows: n, cols: m, b, tolerance } = p;
-  const { kernels, at, stride, u, v, kt } = ws;
+  const { kernels, at, stride, u, v, kt, K } = ws;
+  const scale = -1 / p.epsilon;
   u.fill(1 / n);
   v.fill(1 / m, 0, m);
-  // K and the first Kᵀu in one pass (kt is zero after load)
-  kernels.expKtuKernel(at.M, at.K, at.alpha, at.beta, n, stride, -1 / p.epsilon, at.u, at.kt);
+  // K and the first Kᵀu in one pass (kt is zero after load). When every M_ij·scale is provably
+  // inside exp's range (the same products the kernel computes), the kernel without range checks
+  // gives the same bits, faster; it leaves padding columns at 1, reset to 0 here.
+  if (hi * scale >= EXP_MIN_ARG && lo * scale <= EXP_MAX_ARG) {
+    kernels.expKtuPlainKernel(at.M, at.K, at.alpha, at.beta, n, stride, scale, at.u, at.kt);
+    if (stride !== m) {
+      for (let i = 0; i < n; i++) K.fill(0, i * stride + m, (i + 1) * stride);
+      kt.fill(0, m);
+    }
+  } else kernels.expKtuKernel(at.M, at.K, at.alpha, at.beta, n, stride, scale, at.u, at.kt);
   const uPrev = new Float64Array(n);
   const vPrev = new Float64Array(m);
   const state: Iterate = { iterations: 0, converged: false, error: Infinity, nonFinite: false };
@@ -328,11 +340,12 @@ const solve = (p: Problem): E.Either<DistilleryError, SinkhornResult> => {
   const ws = sinkhornWorkspace(p.rows, p.cols);
   if (!ws) return E.left(distilleryError('unsupported', `sinkhorn: a ${p.rows}×${p.cols} problem does not fit in the 4 GiB WebAssembly memory`));
   load(ws, p);
-  if (!(ws.kernels.finiteCheck(ws.at.M, p.rows * ws.stride) === 0)) {
+  const range = ws.kernels.range(ws.at.M, p.rows * ws.stride);
+  if (!(Number.isFinite(range[0]) && Number.isFinite(range[1]))) {
     const bad = firstNonFinite(p.cost);
     return invalid(`cost[${Math.floor(bad / p.cols)}][${bad % p.cols}] = ${p.cost[bad]}: costs must be finite`);
   }
-  const state = p.method === 'standard' ? runStandard(ws, p) : runLog(ws, p);
+  const state = p.method === 'standard' ? runStandard(ws, p, range) : runLog(ws, p);
   const { kernels, at, stride } = ws;
   const cost = kernels.planCost(at.K, at.M, at.u, at.v, p.rows, stride);
   const logU = new Float64Array(p.rows);

@@ -69,6 +69,7 @@ export const op = {
   f64Sub: [0xa1],
   f64Mul: [0xa2],
   f64Div: [0xa3],
+  f64Min: [0xa4],
   f64Max: [0xa5],
 } as const;
 
@@ -101,6 +102,9 @@ export const simd = {
   add: simdOp(240),
   sub: simdOp(241),
   mul: simdOp(242),
+  /** f64x2.min / max: NaN if either lane operand is NaN. */
+  min: simdOp(244),
+  max: simdOp(245),
   pmin: simdOp(246),
   pmax: simdOp(247),
 } as const;

@@ -78,3 +78,42 @@ test('the fused exp + Kᵀu kernel gives the same K and the same Kᵀu as the tw
   assert.deepEqual(ws.kt, kt);
   assert.ok(kt[0] > 0 && kt[m] === 0);
 });
+
+test('the unchecked exp + Kᵀu kernel gives the bits of the checked one for arguments in range (padding: 1)', () => {
+  const rng = Rng.fromSeed(6);
+  const n = 29;
+  const m = 41; // stride 44
+  const ws = sinkhornWorkspace(n, m)!;
+  for (let i = 0; i < n; i++) for (let j = 0; j < ws.stride; j++) ws.M[i * ws.stride + j] = j < m ? rng.range(-3, 30) : 0;
+  ws.alpha.fill(0);
+  ws.beta.fill(0, 0, m);
+  ws.beta.fill(-Infinity, m);
+  for (let i = 0; i < n; i++) ws.u[i] = rng.range(0, 1);
+  const scale = -23.5; // arguments in [−705, 70.5]
+  ws.kt.fill(0);
+  ws.kernels.expKtuKernel(ws.at.M, ws.at.K, ws.at.alpha, ws.at.beta, n, ws.stride, scale, ws.at.u, ws.at.kt);
+  const K = Float64Array.from(ws.K);
+  const kt = Float64Array.from(ws.kt);
+  const [lo, hi] = ws.kernels.range(ws.at.M, n * ws.stride);
+  assert.ok(hi * scale >= EXP_MIN_ARG && lo * scale <= EXP_MAX_ARG);
+  ws.K.fill(NaN);
+  ws.kt.fill(0);
+  ws.kernels.expKtuPlainKernel(ws.at.M, ws.at.K, ws.at.alpha, ws.at.beta, n, ws.stride, scale, ws.at.u, ws.at.kt);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < ws.stride; j++) {
+      const q = i * ws.stride + j;
+      if (j < m) assert.equal(ws.K[q], K[q]);
+      else assert.equal(ws.K[q], 1, 'padding comes out as exp(0)');
+    }
+  assert.deepEqual(ws.kt.subarray(0, m), kt.subarray(0, m));
+});
+
+test('range: min and max of the values, NaN when one is not a number', () => {
+  const ws = sinkhornWorkspace(3, 4)!;
+  ws.M.set([0.5, -2, 7, 3, 1, 1, 1, 1, 4, 4, 4, -0.25]);
+  assert.deepEqual(ws.kernels.range(ws.at.M, 12), [-2, 7]);
+  ws.M[10] = Infinity;
+  assert.deepEqual(ws.kernels.range(ws.at.M, 12), [-2, Infinity]);
+  ws.M[3] = NaN;
+  assert.ok(ws.kernels.range(ws.at.M, 12).every(Number.isNaN));
+});

@@ -225,3 +225,20 @@ test('solving a large problem, then a small one, reuses the workspace correctly'
   const after = sinkhorn(small);
   assert.deepEqual(Array.from(after.plan), Array.from(before.plan));
 });
+
+test('standard domain: costs whose exp underflows take the range-checked kernel and still agree with the log domain', () => {
+  // One cost 40× the others: M·(−1/ε) reaches −800, below exp's range, so the solve cannot use
+  // the kernel without range checks; that entry's kernel value is exactly 0.
+  const p = randomProblem(12, 19, 21);
+  const cost = Float64Array.from(p.cost);
+  cost[5] = 40;
+  const standard = sinkhorn({ ...p, cost, method: 'standard' });
+  const log = sinkhorn({ ...p, cost, method: 'log' });
+  assert.equal(standard.converged, true);
+  assert.equal(standard.plan[5], 0);
+  assert.ok(maxAbsDiff(standard.plan, log.plan) < 1e-15);
+  assert.ok(Math.abs(standard.cost - log.cost) < 1e-14);
+  // Without the outlier the same problem runs on the unchecked kernel: the other entries agree.
+  const inRange = sinkhorn({ ...p, method: 'standard' });
+  assert.ok(maxAbsDiff(inRange.plan, sinkhorn({ ...p, method: 'log' }).plan) < 1e-15);
+});
