@@ -178,6 +178,7 @@ export class OrtTd3 {
   private actorSteps = 0;
   /** The actor as a JsMlp over each of the two state copies it alternates between (built on first use). */
   private readonly jsActors: { arrays: Float32Array[]; net: JsMlp }[] = [];
+  private actorNames?: string[];
 
   constructor(
     readonly obsDim: number,
@@ -286,7 +287,7 @@ export class OrtTd3 {
    * are built once, so this allocates nothing per step).
    */
   actor(): JsMlp {
-    const names = namesOf('actor', this.specs.actor);
+    const names = (this.actorNames ??= namesOf('actor', this.specs.actor));
     const arrays = names.map((n) => this.state.current(n));
     const known = this.jsActors.find((c) => c.arrays.every((x, i) => x === arrays[i]));
     if (known) return known.net;
