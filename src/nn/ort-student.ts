@@ -146,27 +146,24 @@ export const studentStepGraph = (spec: StudentSpec, teacher: OrtTeacherShape, op
     // λ·mean_{j≠i} (mean over rows of the per-row loss), as Distiller.regularizedLossAndGrads.
     const scale = g.scalar(reg.weight / (tasks - 1));
     const perRow = g.div(scale, rows);
-    // One other task at a time (unrolled: the task count is fixed), so that the pairwise loss's
-    // [B, n, n] tensors of one task are freed before the next task's: peak memory independent of
-    // the number of tasks.
+    // One other task at a time (unrolled: the task count is fixed) rather than all as one [tasks − 1,
+    // B, n, n] tensor: a smaller peak for the pairwise loss (ORT still keeps some buffers per task).
     let sum: Value | undefined;
     let gradOwn: Value | undefined;
-    const gradOthers: Value[] = [];
-    for (let j = 1; j < tasks; j++) {
-      const other = g.slice(h, [j], [j + 1], [0]);
-      const terms = rankingTerms(g, reg.kind, own, other, n, reg.temperature);
+    const others = Array.from({ length: tasks - 1 }, (_, k) => g.slice(h, [k + 1], [k + 2], [0]));
+    const gradOthers = rankingTerms(g, reg.kind, own, others, n, reg.temperature).map((terms, k) => {
       const mean = g.reduceMean(terms.rowLoss, [0, 1], false);
       const gx = g.mul(terms.gradX, perRow);
       sum = sum === undefined ? mean : g.add(sum, mean);
       gradOwn = gradOwn === undefined ? gx : g.add(gradOwn, gx);
       // NDCG's y is only the reference ranking: the other tasks' rows get no gradient.
-      gradOthers.push(terms.gradY ? g.mul(terms.gradY, perRow) : zerosShapedAs(g, other));
-    }
+      return terms.gradY ? g.mul(terms.gradY, perRow) : zerosShapedAs(g, others[k]);
+    });
     loss = g.add(loss, g.mul(scale, sum!));
     inject = new Map([[reg.layer, g.reshape(g.concat([gradOwn!, ...gradOthers], 0), [-1, n])]]);
     // Above the regularized layer only task i's rows carry a loss.
-    const others = g.slice(g.reshape(lastOf(outs), [tasks, -1, width]), [1], [tasks], [0]);
-    dy = g.reshape(g.concat([g.reshape(dy, [1, -1, width]), zerosShapedAs(g, others)], 0), [-1, width]);
+    const otherOutputs = g.slice(g.reshape(lastOf(outs), [tasks, -1, width]), [1], [tasks], [0]);
+    dy = g.reshape(g.concat([g.reshape(dy, [1, -1, width]), zerosShapedAs(g, otherOutputs)], 0), [-1, width]);
   }
   const grads = mlpBackward(g, sSpec, student, outs, dy, false, inject);
   g.output(loss, 'loss', []);
