@@ -5,7 +5,9 @@
  */
 import * as E from 'fp-ts/lib/Either.js';
 import type { JobContext } from '../core/job.ts';
-import { progressEvery } from './common.ts';
+import { progressEvery, ticker } from './common.ts';
+import { TransitionBatchBuilder, type TransitionBatch } from '../core/batch.ts';
+import type { Rng } from '../core/rng.ts';
 import { DistilleryFailure, distilleryError } from '../core/errors.ts';
 import { getEnv, prepareEnv, GridEnv, moveCell, shortestPathAction } from '../envs/index.ts';
 import type { Env, EnvConfig, MultiTaskEnv } from '../envs/types.ts';
@@ -111,3 +113,86 @@ export class RoundLog {
     return { steps: Float64Array.from(this.steps), returns: Float64Array.from(this.returns) };
   }
 }
+
+/** What a learner does in a round-robin run (runRoundRobin), task by task. */
+export interface RoundRobinLearner {
+  /** Task i's action in `observation`. */
+  act(i: number, observation: Float32Array): number;
+  /** Before each env step t of task i's episode (the SAC+OT job records the cell). */
+  beforeStep?(i: number, t: number): void;
+  /** Task i's finished episode, its transitions in order (`episode` = the round). */
+  episodeEnded(i: number, trajectory: TransitionBatch): void;
+  /** Whether task i's learner updates yet (its buffer is filled enough). */
+  ready(i: number): boolean;
+  update(i: number): void;
+}
+
+export interface RoundRobinOptions {
+  readonly tasks: readonly string[];
+  readonly envs: readonly GridEnv[];
+  /** Each episode starts from `env.reset(envRngs[i].seed())`. */
+  readonly envRngs: readonly Rng[];
+  readonly obsDim: number;
+  /** Training stops after the round in which the steps over all tasks reach tasks × this. */
+  readonly stepsPerTask: number;
+  /** Env steps of a task that buy one update of its learner, made when the episode ends. */
+  readonly updateEvery: number;
+  /** Metric stage: `<stage>/return` per task and episode, `<stage>/meanReturn` per round. */
+  readonly stage: string;
+}
+
+/**
+ * The OT-maze experiment's training loop, shared by its online methods: tasks take turns episode
+ * by episode (a round = one episode of every task, in order); after each episode the task's
+ * learner makes one update per `updateEvery` of its env steps once it is ready. Returns are the
+ * training episodes' env rewards.
+ */
+export const runRoundRobin = async (
+  o: RoundRobinOptions,
+  learner: RoundRobinLearner,
+  ctx: Pick<JobContext, 'report'>,
+): Promise<{ readonly steps: Float64Array; readonly returns: Float64Array; readonly updates: number }> => {
+  const m = o.tasks.length;
+  const maxSteps = o.envs[0].maxEpisodeSteps;
+  const builders = o.tasks.map((task) => new TransitionBatchBuilder({ task, obsDim: o.obsDim, actDim: 1, discreteActions: true }, maxSteps));
+  const pending = new Float64Array(m);
+  const log = new RoundLog(m);
+  const budget = o.stepsPerTask * m;
+  const reportProgress = progressReporter(ctx, budget);
+  const tick = ticker();
+  let total = 0;
+  let updates = 0;
+  for (let round = 0; total < budget; round++) {
+    const returns = new Float64Array(m);
+    for (let i = 0; i < m; i++) {
+      const env = o.envs[i];
+      let obs = env.reset(o.envRngs[i].seed());
+      let t = 0;
+      for (;;) {
+        learner.beforeStep?.(i, t);
+        const a = learner.act(i, obs);
+        const r = env.step(a);
+        builders[i].push({ episode: round, step: t, observation: obs, action: a, reward: r.reward, nextObservation: r.observation, terminated: r.terminated, truncated: r.truncated });
+        returns[i] += r.reward;
+        obs = r.observation;
+        t++;
+        if (r.terminated || r.truncated) break;
+      }
+      learner.episodeEnded(i, builders[i].flush());
+      total += t;
+      ctx.report({ kind: 'metric', name: `${o.stage}/return`, step: total, value: returns[i], tags: { task: o.tasks[i] } });
+      if (learner.ready(i)) {
+        pending[i] += t;
+        for (; pending[i] >= o.updateEvery; pending[i] -= o.updateEvery) {
+          learner.update(i);
+          updates++;
+        }
+      }
+      await tick();
+    }
+    log.push(total, returns);
+    ctx.report({ kind: 'metric', name: `${o.stage}/meanReturn`, step: total, value: returns.reduce((s, x) => s + x, 0) / m });
+    reportProgress(total);
+  }
+  return { ...log.arrays(), updates };
+};

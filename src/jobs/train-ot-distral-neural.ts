@@ -6,7 +6,6 @@
  * training episodes' env returns). RxJS-free; runs in a worker.
  */
 import { tfjsBackendOf } from '../nn/backend.ts';
-import { TransitionBatchBuilder } from '../core/batch.ts';
 import { DistilleryFailure, distilleryError } from '../core/errors.ts';
 import type { JobContext } from '../core/job.ts';
 import { Rng } from '../core/rng.ts';
@@ -14,8 +13,8 @@ import { flatDim } from '../core/spaces.ts';
 import { NeuralDistral } from '../algos/distral/neural.ts';
 import { ReplayBuffer } from '../algos/replay-buffer.ts';
 import type { BackendPreference } from '../nn/index.ts';
-import { ticker, useBackend } from './common.ts';
-import { gridOf, makeGridTasks, progressReporter, RoundLog, type MultiTaskRun } from './ot-run.ts';
+import { useBackend } from './common.ts';
+import { gridOf, makeGridTasks, runRoundRobin, type MultiTaskRun } from './ot-run.ts';
 
 export interface TrainOtDistralNeuralInput {
   readonly envId: string;
@@ -52,51 +51,21 @@ export const trainOtDistralNeuralJob = async (input: TrainOtDistralNeuralInput, 
   const learner = new NeuralDistral({ obsDim, actions: first.actionSpace.n, tasks: m }, input, rng.split('distral'));
   const capacity = Math.max(input.learningStarts, input.stepsPerTask + first.maxEpisodeSteps);
   const buffers = tasks.map(() => new ReplayBuffer(capacity, { obsDim, actDim: 1, discreteActions: true }));
-  const builders = tasks.map((task) => new TransitionBatchBuilder({ task, obsDim, actDim: 1, discreteActions: true }, first.maxEpisodeSteps));
   const envRngs = tasks.map((_, i) => rng.split(`reset/${i}`));
   const actRngs = tasks.map((_, i) => rng.split(`act/${i}`));
   const updateRngs = tasks.map((_, i) => rng.split(`update/${i}`));
-  const pending = new Float64Array(m);
-  const log = new RoundLog(m);
-  const budget = input.stepsPerTask * m;
-  const reportProgress = progressReporter(ctx, budget);
-  const tick = ticker();
   const started = Date.now();
-  let total = 0;
-  let updates = 0;
   try {
-    for (let round = 0; total < budget; round++) {
-      const returns = new Float64Array(m);
-      for (let i = 0; i < m; i++) {
-        const env = envs[i];
-        let obs = env.reset(envRngs[i].seed());
-        let t = 0;
-        for (;;) {
-          const a = learner.act(i, obs, actRngs[i]);
-          const r = env.step(a);
-          builders[i].push({ episode: round, step: t, observation: obs, action: a, reward: r.reward, nextObservation: r.observation, terminated: r.terminated, truncated: r.truncated });
-          returns[i] += r.reward;
-          obs = r.observation;
-          t++;
-          if (r.terminated || r.truncated) break;
-        }
-        buffers[i].addBatch(builders[i].flush());
-        total += t;
-        ctx.report({ kind: 'metric', name: 'distral/return', step: total, value: returns[i], tags: { task: tasks[i] } });
-        if (buffers[i].size >= input.learningStarts) {
-          pending[i] += t;
-          for (; pending[i] >= input.updateEvery; pending[i] -= input.updateEvery) {
-            learner.update(i, buffers[i].sample(input.batchSize, updateRngs[i]));
-            updates++;
-          }
-        }
-        await tick();
-      }
-      log.push(total, returns);
-      ctx.report({ kind: 'metric', name: 'distral/meanReturn', step: total, value: returns.reduce((s, x) => s + x, 0) / m });
-      reportProgress(total);
-    }
-    const { steps, returns } = log.arrays();
+    const { steps, returns, updates } = await runRoundRobin(
+      { tasks, envs, envRngs, obsDim, stepsPerTask: input.stepsPerTask, updateEvery: input.updateEvery, stage: 'distral' },
+      {
+        act: (i, obs) => learner.act(i, obs, actRngs[i]),
+        episodeEnded: (i, trajectory) => buffers[i].addBatch(trajectory),
+        ready: (i) => buffers[i].size >= input.learningStarts,
+        update: (i) => learner.update(i, buffers[i].sample(input.batchSize, updateRngs[i])),
+      },
+      ctx,
+    );
     return { tasks, steps, returns, grid: gridOf(first), updates, backend: tfjsBackendOf(backend), seconds: (Date.now() - started) / 1000 };
   } finally {
     learner.dispose();

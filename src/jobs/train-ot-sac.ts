@@ -24,16 +24,16 @@
  * RxJS-free; runs in a worker.
  */
 import { tfjsBackendOf } from '../nn/backend.ts';
-import { TransitionBatchBuilder, type Trajectory } from '../core/batch.ts';
+import type { Trajectory } from '../core/batch.ts';
 import { DistilleryFailure, distilleryError } from '../core/errors.ts';
 import type { JobContext } from '../core/job.ts';
 import { Rng } from '../core/rng.ts';
 import { flatDim } from '../core/spaces.ts';
 import { createSacDiscreteLearner, type SacHyper } from '../algos/sac/index.ts';
 import type { BackendPreference } from '../nn/index.ts';
-import { ticker, useBackend } from './common.ts';
+import { useBackend } from './common.ts';
 import { ortSacEngine } from './train-ot-sac-ort.ts';
-import { currentCell, gridOf, makeGridTasks, progressReporter, RoundLog, type MultiTaskRun } from './ot-run.ts';
+import { currentCell, gridOf, makeGridTasks, runRoundRobin, type MultiTaskRun } from './ot-run.ts';
 import { OT_PROXY_COLUMN } from '../operators/ot-reward.ts';
 import { CellAverage, featureTrajectory, otSharingStream, type OtSharingOptions } from './ot-sharing.ts';
 import { UpdateTimeProxy } from './ot-update-proxy.ts';
@@ -89,7 +89,6 @@ export const trainOtSacJob = async (input: TrainOtSacInput, ctx: JobContext): Pr
   if (!(Number.isSafeInteger(input.updateEvery) && input.updateEvery > 0)) throw new DistilleryFailure(distilleryError('invalid-input', `updateEvery must be a positive integer, got ${input.updateEvery}`));
   const rng = Rng.fromSeed(input.seed);
   const { tasks, envs } = await makeGridTasks(input.envId, input.tasks, input.envConfig, (task) => rng.split(`env/${task}`).seed());
-  const m = tasks.length;
   const first = envs[0];
   if (first.actionSpace.kind !== 'discrete') throw new DistilleryFailure(distilleryError('invalid-input', `${input.envId}: discrete SAC needs discrete actions`));
   const actions = first.actionSpace.n;
@@ -101,7 +100,6 @@ export const trainOtSacJob = async (input: TrainOtSacInput, ctx: JobContext): Pr
   const learners = tasks.map((_, i) => createSacDiscreteLearner({ obsDim, actions }, hyper, rng.split(`sac/${i}`)));
   // ORT trains (and JS acts) when the backend uses it: the same draws, the tfjs numbers to float rounding.
   const engines = learners.map((l) => ortSacEngine(l, backend));
-  const builders = tasks.map((task) => new TransitionBatchBuilder({ task, obsDim, actDim: 1, discreteActions: true }, first.maxEpisodeSteps));
   const envRngs = tasks.map((_, i) => rng.split(`reset/${i}`));
   const actRngs = tasks.map((_, i) => rng.split(`act/${i}`));
   const updateRngs = tasks.map((_, i) => rng.split(`update/${i}`));
@@ -143,14 +141,7 @@ export const trainOtSacJob = async (input: TrainOtSacInput, ctx: JobContext): Pr
   const batchIndices = new Uint32Array(learners[0].algo.hyper.batchSize);
   const scratch = emptySampledBatch(batchIndices.length, obsDim, 1);
   const cells = new Int32Array(first.maxEpisodeSteps + 1);
-  const pending = new Float64Array(m);
-  const log = new RoundLog(m);
-  const budget = input.stepsPerTask * m;
-  const reportProgress = progressReporter(ctx, budget);
-  const tick = ticker();
   const started = Date.now();
-  let total = 0;
-  let updates = 0;
   const obsBuf = new Float32Array(obsDim);
   // The minibatch draw of ReplayBuffer.sample (same RNG path as 'none'), then this update's proxies.
   const updateWithProxy = (i: number): void => {
@@ -168,58 +159,38 @@ export const trainOtSacJob = async (input: TrainOtSacInput, ctx: JobContext): Pr
   };
 
   try {
-    for (let round = 0; total < budget; round++) {
-      const returns = new Float64Array(m);
-      for (let i = 0; i < m; i++) {
-        const env = envs[i];
-        const learner = learners[i];
-        const builder = builders[i];
-        const actor = engines[i] ?? learner;
-        let obs = env.reset(envRngs[i].seed());
-        let t = 0;
-        let ret = 0;
-        for (;;) {
-          cells[t] = currentCell(env);
+    const { steps, returns, updates } = await runRoundRobin(
+      { tasks, envs, envRngs, obsDim, stepsPerTask: input.stepsPerTask, updateEvery: input.updateEvery, stage: 'sac' },
+      {
+        beforeStep: (i, t) => {
+          cells[t] = currentCell(envs[i]);
+        },
+        act: (i, obs) => {
           obsBuf.set(obs);
-          const a = actor.act(obsBuf, 1, { explore: true, rng: actRngs[i] })[0];
-          const r = env.step(a);
-          builder.push({ episode: round, step: t, observation: obs, action: a, reward: r.reward, nextObservation: r.observation, terminated: r.terminated, truncated: r.truncated });
-          ret += r.reward;
-          obs = r.observation;
-          t++;
-          if (r.terminated || r.truncated) break;
-        }
-        const trajectory = builder.flush();
-        if (input.sharing === 'ot') {
+          return (engines[i] ?? learners[i]).act(obsBuf, 1, { explore: true, rng: actRngs[i] })[0];
+        },
+        episodeEnded: (i, trajectory) => {
+          const learner = learners[i];
+          if (input.sharing !== 'ot') return learner.buffer.addBatch(trajectory, trajectory.reward);
           const features = featureTrajectory(trajectory, cells.slice(0, trajectory.size), grid.cols, ot.features);
           running.update(stateActionVectors(features, actions));
           if (sharing) {
-            waiting.set(`${trajectory.task}/${round}`, trajectory);
+            waiting.set(`${trajectory.task}/${trajectory.episode[0]}`, trajectory);
             sharing.push(features);
           } else {
             learner.buffer.addBatch(trajectory, trajectory.reward);
             atUpdate!.add(i, features);
           }
-        } else learner.buffer.addBatch(trajectory, trajectory.reward);
-        total += t;
-        returns[i] = ret;
-        ctx.report({ kind: 'metric', name: 'sac/return', step: total, value: ret, tags: { task: tasks[i] } });
-        if (learner.ready) {
-          pending[i] += t;
-          for (; pending[i] >= input.updateEvery; pending[i] -= input.updateEvery) {
-            if (atUpdate) updateWithProxy(i);
-            else (engines[i] ?? learner).update(updateRngs[i]);
-            updates++;
-          }
-        }
-        await tick();
-      }
-      log.push(total, returns);
-      ctx.report({ kind: 'metric', name: 'sac/meanReturn', step: total, value: returns.reduce((s, x) => s + x, 0) / m });
-      reportProgress(total);
-    }
+        },
+        ready: (i) => learners[i].ready,
+        update: (i) => {
+          if (atUpdate) updateWithProxy(i);
+          else (engines[i] ?? learners[i]).update(updateRngs[i]);
+        },
+      },
+      ctx,
+    );
     const otUnpaired = sharing ? sharing.end() : otUnpairedRows;
-    const { steps, returns } = log.arrays();
     return {
       tasks,
       sharing: input.sharing,
