@@ -161,7 +161,8 @@ export const summarizeDatasetFile =
     const opened = await openDatasetReader(path)();
     if (E.isLeft(opened)) return opened;
     try {
-      return E.right(await summarizeBatches(opened.right.batches()));
+      // The accumulator keeps nothing of a batch once added: recycled read buffers are safe here.
+      return E.right(await summarizeBatches(opened.right.batches({ buffers: 'reuse' })));
     } catch (e) {
       return E.left(errorOf(e));
     } finally {
