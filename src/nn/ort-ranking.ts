@@ -3,11 +3,12 @@
  * hidden layer's activations of the same states under task i (x) and under every other task j (y),
  * with their hand-derived gradients, evaluated for a whole batch at once. The JS reference loops
  * over unordered neuron pairs k < l; here every ordered pair is one element of a [·, B, n, n]
- * tensor, and the sums over pairs become masked reductions (the derivations below show why the
- * two agree). Float32 throughout, where the reference computes in float64.
+ * tensor, and the sums over pairs become reductions over all of them, by symmetry or with a mask
+ * (the derivations below show why the two agree). Float32 throughout, where the reference
+ * computes in float64.
  *
- * Memory: the pairwise loss holds a few [J, B, n, n] tensors, NDCG [B, n, n] ones (e.g. 256 MB
- * each for B = 1024, n = 256, J = 1); the student step calls this with one other task at a time.
+ * Memory: the pairwise loss holds a few [J, B, n, n] tensors, NDCG [B, n, n] ones (256 MB each
+ * for B = 1024, n = 256, J = 1); the student step passes one other task per y.
  */
 import type { GraphBuilder, Value } from './ort-graph.ts';
 
