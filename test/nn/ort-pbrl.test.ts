@@ -5,6 +5,7 @@ import { oodPenaltyWeight } from '../../src/algos/pbrl/targets.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { selectBackend } from '../../src/nn/backend.ts';
 import { OrtPbrl } from '../../src/nn/ort-pbrl.ts';
+import { assertMetricsClose, assertWeightsClose, randomBatch } from '../helpers/ort-twins.ts';
 
 /**
  * PBRL on ORT against the tfjs Pbrl (the reference) from the same weights, batches and draws:
@@ -31,36 +32,19 @@ const compare = (hyper: Partial<PbrlHyper>): void => {
     const data = rng.split('data');
     for (let k = 0; k < 6; k++) {
       const B = 29 + k;
-      const batch = {
-        size: B,
-        obsDim: OBS,
-        actDim: ACT,
-        observation: data.fillNormal(new Float32Array(B * OBS), 0, 2) as Float32Array,
-        action: data.fillUniform(new Float32Array(B * ACT), -1, 1) as Float32Array,
-        reward: data.fillNormal(new Float32Array(B)) as Float32Array,
-        nextObservation: data.fillNormal(new Float32Array(B * OBS), 0, 2) as Float32Array,
-        done: Float32Array.from({ length: B }, (_, i) => (i % 7 === 0 ? 1 : 0)),
-      };
+      const batch = randomBatch(data, B, OBS, ACT, { obsStd: 2, doneEvery: 7 });
       const actorStep = ort.nextUpdatesActor;
       assert.equal(actorStep, k % 2 === 1, `update ${k}: the actor moves every second update`);
       const want = algo.update(batch, drawsA);
       const got = ort.update(batch, pbrlUpdateNoise(drawsB, h, B, ACT, actorStep), oodPenaltyWeight(k, schedule));
       assert.deepEqual(Object.keys(got), Object.keys(want), `update ${k}: metric names`);
-      for (const [name, value] of Object.entries(got))
-        assert.ok(Math.abs(value - want[name]) <= 2e-5 * Math.max(1, Math.abs(want[name])), `update ${k} ${name}: ORT ${value}, tfjs ${want[name]}`);
+      assertMetricsClose(got, want, `update ${k}`);
     }
     // Both engines drew the same numbers: the next draw agrees.
     assert.equal(drawsA.uniform(), drawsB.uniform());
-    const tfWeights = new Map(algo.weights().map((w) => [w.name, w]));
-    const ortWeights = ort.weights();
-    assert.deepEqual(ortWeights.map((w) => w.name), [...tfWeights.keys()]);
-    for (const w of ortWeights) {
-      const ref = tfWeights.get(w.name)!;
-      assert.deepEqual(w.shape, ref.shape, w.name);
-      let d = 0;
-      for (let i = 0; i < w.data.length; i++) d = Math.max(d, Math.abs(w.data[i] - ref.data[i]));
-      assert.ok(d < 1e-5, `${w.name}: ORT and tfjs differ by ${d}`);
-    }
+    const [ortWeights, tfWeights] = [ort.weights(), algo.weights()];
+    assert.deepEqual(ortWeights.map((w) => w.name), tfWeights.map((w) => w.name));
+    assertWeightsClose(ortWeights, tfWeights);
   } finally {
     ort.dispose();
     algo.dispose();

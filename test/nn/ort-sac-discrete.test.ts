@@ -3,8 +3,8 @@ import { before, test } from 'node:test';
 import { SacDiscrete } from '../../src/algos/sac/sac-discrete.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { selectBackend } from '../../src/nn/backend.ts';
-import type { NamedWeight } from '../../src/nn/mlp.ts';
 import { OrtSacDiscrete } from '../../src/nn/ort-sac-discrete.ts';
+import { assertMetricsClose, assertWeightsClose, randomBatch } from '../helpers/ort-twins.ts';
 
 /**
  * Discrete SAC on ORT against the tfjs SacDiscrete (the reference) from the same weights and
@@ -18,19 +18,6 @@ before(async () => assert.equal((await selectBackend('cpu')())._tag, 'Right'));
 const OBS = 5;
 const ACTIONS = 4;
 
-const assertWeightsClose = (got: readonly NamedWeight[], want: readonly NamedWeight[], tol: number): void => {
-  const ref = new Map(want.map((w) => [w.name, w]));
-  assert.equal(got.length, ref.size);
-  for (const w of got) {
-    const r = ref.get(w.name);
-    assert.ok(r, `tfjs has no ${w.name}`);
-    assert.deepEqual(w.shape, r.shape, w.name);
-    let d = 0;
-    for (let i = 0; i < w.data.length; i++) d = Math.max(d, Math.abs(w.data[i] - r.data[i]));
-    assert.ok(d < tol, `${w.name}: ORT and tfjs differ by ${d}`);
-  }
-};
-
 for (const autoEntropy of [false, true]) {
   test(`ORT discrete SAC update equals tfjs SacDiscrete over 6 updates (α ${autoEntropy ? 'automatic' : 'fixed'})`, () => {
     const rng = Rng.fromSeed(autoEntropy ? 31 : 30);
@@ -41,21 +28,11 @@ for (const autoEntropy of [false, true]) {
       const data = rng.split('data');
       for (let k = 0; k < 6; k++) {
         const B = 29;
-        const batch = {
-          size: B,
-          obsDim: OBS,
-          actDim: 1,
-          observation: data.fillNormal(new Float32Array(B * OBS)) as Float32Array,
-          action: Float32Array.from({ length: B }, () => data.int(ACTIONS)),
-          reward: data.fillNormal(new Float32Array(B)) as Float32Array,
-          nextObservation: data.fillNormal(new Float32Array(B * OBS)) as Float32Array,
-          done: Float32Array.from({ length: B }, (_, i) => (i % 5 === 0 ? 1 : 0)),
-        };
+        const batch = randomBatch(data, B, OBS, 1, { doneEvery: 5, action: () => Float32Array.from({ length: B }, () => data.int(ACTIONS)) });
         const want = algo.update(batch, rng);
         const got = ort.update(batch);
         assert.deepEqual(Object.keys(got).sort(), Object.keys(want).sort(), `update ${k}: metric names`);
-        for (const [name, value] of Object.entries(got))
-          assert.ok(Math.abs(value - want[name]) <= 2e-5 * Math.max(1, Math.abs(want[name])), `update ${k} ${name}: ORT ${value}, tfjs ${want[name]}`);
+        assertMetricsClose(got, want, `update ${k}`);
       }
       if (autoEntropy) assert.ok(Math.abs(ort.alpha - hyper.initialAlpha) > 1e-3, 'α moved');
       assertWeightsClose(ort.weights(), algo.weights(), 1e-5);

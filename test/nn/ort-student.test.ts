@@ -12,6 +12,7 @@ import { ortCovers, ortStudentTrainer } from '../../src/jobs/distill-ort.ts';
 import { studentHeadFor, teacherOf } from '../../src/jobs/distill.ts';
 import type { OrtDistillLoss } from '../../src/nn/ort-student.ts';
 import { actorSpecOf, criticSpecOf, type PolicyArchitecture, type PolicyModel } from '../../src/jobs/policy-model.ts';
+import { maxDiff } from '../helpers/ort-twins.ts';
 
 /**
  * The ORT student step against the tfjs Distiller (the reference path) from the same initial
@@ -50,12 +51,6 @@ const teacherModel = (rng: Rng, stateNorm: boolean, members = 3, actorHead: 'det
       { name: 'stateNorm/std', shape: [OBS], data: rng.fillUniform(new Float32Array(OBS), 0.5, 2) as Float32Array },
     );
   return { architecture, weights };
-};
-
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
 };
 
 interface Case {

@@ -5,6 +5,7 @@ import { Td3Bc, TD3BC_DEFAULTS } from '../../src/algos/td3bc/td3bc.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { selectBackend } from '../../src/nn/backend.ts';
 import { OrtTd3Bc } from '../../src/nn/ort-td3bc.ts';
+import { assertMetricsClose, assertWeightsClose, randomBatch } from '../helpers/ort-twins.ts';
 
 /**
  * TD3+BC on ORT against the tfjs Td3Bc (the reference) from the same weights, batches and noise
@@ -28,33 +29,13 @@ test('ORT TD3+BC update equals tfjs Td3Bc over 6 updates (critics, delayed actor
     const data = rng.split('data');
     for (let k = 0; k < 6; k++) {
       const B = 33;
-      const batch = {
-        size: B,
-        obsDim: OBS,
-        actDim: ACT,
-        observation: data.fillNormal(new Float32Array(B * OBS), 0, 2) as Float32Array,
-        action: data.fillUniform(new Float32Array(B * ACT), -1, 1) as Float32Array,
-        reward: data.fillNormal(new Float32Array(B)) as Float32Array,
-        nextObservation: data.fillNormal(new Float32Array(B * OBS), 0, 2) as Float32Array,
-        done: Float32Array.from({ length: B }, (_, i) => (i % 7 === 0 ? 1 : 0)),
-      };
+      const batch = randomBatch(data, B, OBS, ACT, { obsStd: 2, doneEvery: 7 });
       const want = algo.update(batch, noiseA);
       const got = ort.update(batch, clippedNoise(noiseB, B * ACT, hyper.policyNoise, hyper.noiseClip));
       assert.deepEqual(Object.keys(got).sort(), Object.keys(want).filter((n) => n !== 'lambda').sort(), `update ${k}: metric names`);
-      for (const [name, value] of Object.entries(got))
-        assert.ok(Math.abs(value - want[name]) <= 2e-5 * Math.max(1, Math.abs(want[name])), `update ${k} ${name}: ORT ${value}, tfjs ${want[name]}`);
+      assertMetricsClose(got, want, `update ${k}`);
     }
-    const tfWeights = new Map(algo.weights().map((w) => [w.name, w]));
-    const ortWeights = ort.weights();
-    assert.equal(ortWeights.length, tfWeights.size);
-    for (const w of ortWeights) {
-      const ref = tfWeights.get(w.name);
-      assert.ok(ref, `tfjs has no ${w.name}`);
-      assert.deepEqual(w.shape, ref.shape, w.name);
-      let d = 0;
-      for (let i = 0; i < w.data.length; i++) d = Math.max(d, Math.abs(w.data[i] - ref.data[i]));
-      assert.ok(d < 1e-5, `${w.name}: ORT and tfjs differ by ${d}`);
-    }
+    assertWeightsClose(ort.weights(), algo.weights());
   } finally {
     ort.dispose();
     algo.dispose();
