@@ -2,30 +2,16 @@
 25-256-256-12 (ReLU, tanh outputs [mu | log sigma]) on KL(student || teacher) to a frozen Gaussian
 teacher 17-256-256-12 evaluated every step, one CPU thread. Prints one JSON line: {"steps_per_s": ...}.
 Usage: distill_kl_torch.py BATCH STEPS"""
-import json
-import os
 import sys
-import time
 
-# Truly one thread: Debian's torch runs GEMMs in OpenBLAS, whose pool ignores
-# torch.set_num_threads(1); the pool size is read when torch is imported, so set it first.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
-
-import torch
+from torch_common import mlp, time_steps, torch
 
 STATE, TASKS, ACT = 17, 8, 6
 batch, steps = int(sys.argv[1]), int(sys.argv[2])
-torch.set_num_threads(1)
-torch.manual_seed(0)
 
 
 def actor(inputs):
-    return torch.nn.Sequential(
-        torch.nn.Linear(inputs, 256), torch.nn.ReLU(),
-        torch.nn.Linear(256, 256), torch.nn.ReLU(),
-        torch.nn.Linear(256, 2 * ACT), torch.nn.Tanh(),
-    )
+    return mlp(inputs, 2 * ACT, out=torch.nn.Tanh())
 
 
 student = actor(STATE + TASKS)
@@ -47,11 +33,4 @@ def step():
     return loss
 
 
-for _ in range(max(5, steps // 10)):
-    step()
-start = time.perf_counter()
-for _ in range(steps):
-    loss = step()
-loss.item()
-elapsed = time.perf_counter() - start
-print(json.dumps({"steps_per_s": steps / elapsed, "torch": torch.__version__, "openblas_threads": os.environ["OPENBLAS_NUM_THREADS"]}))
+time_steps(step, steps, 5)

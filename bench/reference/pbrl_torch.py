@@ -4,36 +4,20 @@ the std penalty, OOD MSE on 3 noisy copies of pi(s) and pi(s'), actor every 2 cr
 Polyak targets), one CPU thread. Same computation as src/algos/pbrl/pbrl.ts, written for timing.
 Prints one JSON line: {"steps_per_s": ...}. Usage: pbrl_torch.py STEPS [HIDDEN BATCH] (default 256 1024)"""
 import copy
-import json
-import os
 import sys
-import time
 
-# Truly one thread: Debian's torch runs GEMMs in OpenBLAS, whose pool ignores
-# torch.set_num_threads(1); the pool size is read when torch is imported, so set it first.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
-
-import torch
-import torch.nn as nn
+from torch_common import mlp, nn, polyak, time_steps, torch
 
 steps = int(sys.argv[1])
 H = int(sys.argv[2]) if len(sys.argv) > 2 else 256
 B = int(sys.argv[3]) if len(sys.argv) > 3 else 1024
-torch.set_num_threads(1)
-torch.manual_seed(0)
 S, A, K, M = 24, 6, 5, 3
 gamma, tau, beta_in = 0.99, 0.005, 0.001
 
 
-def mlp(i, o, out=None):
-    layers = [nn.Linear(i, H), nn.ReLU(), nn.Linear(H, H), nn.ReLU(), nn.Linear(H, o)]
-    return nn.Sequential(*(layers + ([out] if out else [])))
-
-
-actor = mlp(S, A, nn.Tanh())
+actor = mlp(S, A, nn.Tanh(), hidden=H)
 actor_t = copy.deepcopy(actor)
-critics = [mlp(S + A, 1) for _ in range(K)]
+critics = [mlp(S + A, 1, hidden=H) for _ in range(K)]
 critics_t = [copy.deepcopy(c) for c in critics]
 actor_opt = torch.optim.Adam(actor.parameters(), lr=1e-4)
 critic_opts = [torch.optim.Adam(c.parameters(), lr=1e-4) for c in critics]
@@ -83,16 +67,7 @@ def step():
         actor_opt.zero_grad(set_to_none=True)
         actor_loss.backward()
         actor_opt.step()
-        with torch.no_grad():
-            for net, tgt in [(actor, actor_t)] + list(zip(critics, critics_t)):
-                for p, pt in zip(net.parameters(), tgt.parameters()):
-                    pt.mul_(1 - tau).add_(p, alpha=tau)
+        polyak([(actor, actor_t)] + list(zip(critics, critics_t)), tau)
 
 
-for _ in range(max(2, steps // 10)):
-    step()
-start = time.perf_counter()
-for _ in range(steps):
-    step()
-elapsed = time.perf_counter() - start
-print(json.dumps({"steps_per_s": steps / elapsed, "torch": torch.__version__, "openblas_threads": os.environ["OPENBLAS_NUM_THREADS"]}))
+time_steps(step, steps, 2)

@@ -5,29 +5,19 @@ the target and actor loss as exact expectations over the actions; truly one CPU 
 computation as src/algos/sac/sac-discrete.ts, written for timing.
 Prints one JSON line: {"steps_per_s": ...}. Usage: sac_discrete_torch.py STEPS"""
 import copy
-import json
-import os
 import sys
-import time
 
-# Debian's torch runs GEMMs in OpenBLAS, whose pool ignores torch.set_num_threads(1) and is sized
-# when torch is imported: pin it to one thread before the import.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
-
-import torch
+from torch_common import mlp, polyak, time_steps, torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 steps = int(sys.argv[1])
-torch.set_num_threads(1)
-torch.manual_seed(0)
 S, A, H, B = 64, 8, 64, 64
 gamma, tau, alpha, lr = 0.99, 0.01, 0.005, 1e-3
 
 
 def net():
-    return nn.Sequential(nn.Linear(S, H), nn.ReLU(), nn.Linear(H, A))
+    return mlp(S, A, hidden=H, depth=1)
 
 
 actor = net()
@@ -63,17 +53,9 @@ def step():
     actor_opt.zero_grad(set_to_none=True)
     actor_loss.backward()
     actor_opt.step()
-    with torch.no_grad():
-        for p, pt in zip(critics.parameters(), critics_t.parameters()):
-            pt.mul_(1 - tau).add_(p, alpha=tau)
+    polyak([(critics, critics_t)], tau)
     # The job's learners read their losses every update, as these do.
     return critic_loss.item(), actor_loss.item()
 
 
-for _ in range(max(2, steps // 10)):
-    step()
-start = time.perf_counter()
-for _ in range(steps):
-    step()
-elapsed = time.perf_counter() - start
-print(json.dumps({"steps_per_s": steps / elapsed, "torch": torch.__version__, "openblas_threads": os.environ["OPENBLAS_NUM_THREADS"]}))
+time_steps(step, steps, 2)

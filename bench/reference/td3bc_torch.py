@@ -5,30 +5,14 @@ tau 0.005, on normalised states; truly one CPU thread. Same computation as src/a
 for timing. With --no-bc: TD3 (src/algos/td3), the actor maximising Q1 alone on raw states.
 Prints one JSON line: {"steps_per_s": ...}. Usage: td3bc_torch.py STEPS [--no-bc]"""
 import copy
-import json
-import os
 import sys
-import time
 
-# Truly one thread: Debian's torch runs GEMMs in OpenBLAS, whose pool ignores
-# torch.set_num_threads(1); the pool size is read when torch is imported, so set it first.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
-
-import torch
-import torch.nn as nn
+from torch_common import mlp, nn, polyak, time_steps, torch
 
 steps = int(sys.argv[1])
 bc = "--no-bc" not in sys.argv[2:]
-torch.set_num_threads(1)
-torch.manual_seed(0)
 S, A, B = 24, 6, 256
 gamma, tau, alpha, policy_noise, noise_clip = 0.99, 0.005, 2.5, 0.2, 0.5
-
-
-def mlp(i, o, out=None):
-    layers = [nn.Linear(i, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, o)]
-    return nn.Sequential(*(layers + ([out] if out else [])))
 
 
 actor = mlp(S, A, nn.Tanh())
@@ -76,18 +60,8 @@ def step():
         actor_opt.zero_grad(set_to_none=True)
         actor_loss.backward()
         actor_opt.step()
-        with torch.no_grad():
-            for net, tgt in [(actor, actor_t), (critics, critics_t)]:
-                for p, pt in zip(net.parameters(), tgt.parameters()):
-                    pt.mul_(1 - tau).add_(p, alpha=tau)
+        polyak([(actor, actor_t), (critics, critics_t)], tau)
     return critic_loss
 
 
-for _ in range(max(2, steps // 10)):
-    step()
-start = time.perf_counter()
-for _ in range(steps):
-    loss = step()
-loss.item()
-elapsed = time.perf_counter() - start
-print(json.dumps({"steps_per_s": steps / elapsed, "torch": torch.__version__, "openblas_threads": os.environ["OPENBLAS_NUM_THREADS"]}))
+time_steps(step, steps, 2)
