@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { pathToFileURL } from 'node:url';
 import { Rng } from '../src/core/rng.ts';
-import { selectBackend, tfjsBackendOf } from '../src/nn/backend.ts';
 import { OrtMlpTrainer } from '../src/nn/ort-mlp-trainer.ts';
 import { OrtStudentTrainer } from '../src/nn/ort-student.ts';
 import { ADAM_DEFAULTS } from '../src/nn/adam.ts';
@@ -9,8 +8,8 @@ import { Student, studentSpec } from '../src/nn/student.ts';
 import { DEFAULT_RANKING_WEIGHT, Distiller, networkTeacher, type RegularizerOptions } from '../src/algos/distillation/index.ts';
 import { mseLoss } from '../src/nn/loss.ts';
 import { Mlp, MlpTrainer, mlpSpec } from '../src/nn/mlp.ts';
-import { alternateRounds, roundsExtra, roundsLine, runTorchReference, versusTorch } from './harness.ts';
-import { findPython, type Benchmark, type BenchResult } from './types.ts';
+import { alternateRounds, benchContext, callsPerSecond, roundsExtra, roundsLine, runTorchReference, versusTorch } from './harness.ts';
+import type { Benchmark, BenchResult } from './types.ts';
 
 /**
  * The distillation step's compute: one Adam step of the published student 25→256→256→6 (ReLU,
@@ -30,10 +29,7 @@ const measureOrt = (batch: number, steps: number): number => {
   mlp.dispose();
   const x = rng.fillNormal(new Float32Array(batch * SIZES[0])) as Float32Array;
   const y = rng.fillUniform(new Float32Array(batch * 6), -0.9, 0.9) as Float32Array;
-  for (let i = 0; i < Math.max(5, steps / 10); i++) trainer.step(x, y, batch);
-  const start = performance.now();
-  for (let i = 0; i < steps; i++) trainer.step(x, y, batch); // returns the loss: fully synchronous
-  const perSecond = steps / ((performance.now() - start) / 1000);
+  const perSecond = callsPerSecond(() => void trainer.step(x, y, batch), Math.max(5, steps / 10), steps); // returns the loss: fully synchronous
   trainer.dispose();
   return perSecond;
 };
@@ -45,10 +41,7 @@ const measureTfjs = (batch: number, steps: number): number => {
   const x = tf.tensor2d(rng.fillNormal(new Float32Array(batch * SIZES[0])) as Float32Array, [batch, SIZES[0]]);
   const y = tf.tensor2d(rng.fillUniform(new Float32Array(batch * 6), -0.9, 0.9) as Float32Array, [batch, 6]);
   const loss = mseLoss(y);
-  for (let i = 0; i < Math.max(5, steps / 10); i++) trainer.step(x, loss);
-  const start = performance.now();
-  for (let i = 0; i < steps; i++) trainer.step(x, loss); // each step reads its loss: fully synchronous
-  const perSecond = steps / ((performance.now() - start) / 1000);
+  const perSecond = callsPerSecond(() => void trainer.step(x, loss), Math.max(5, steps / 10), steps); // each step reads its loss: fully synchronous
   tf.dispose([x, y]);
   trainer.dispose();
   mlp.dispose();
@@ -87,10 +80,7 @@ const measureOrtKl = (k: KlSetup, batch: number, warmup: number, steps: number):
   student.dispose();
   teacher.dispose();
   const states = rng.fillNormal(new Float32Array(batch * k.stateDim)) as Float32Array;
-  for (let i = 0; i < warmup; i++) trainer.step(0, states);
-  const start = performance.now();
-  for (let i = 0; i < steps; i++) trainer.step(0, states);
-  const perSecond = steps / ((performance.now() - start) / 1000);
+  const perSecond = callsPerSecond(() => void trainer.step(0, states), warmup, steps);
   trainer.dispose();
   return perSecond;
 };
@@ -106,10 +96,7 @@ const measureTfjsKl = (k: KlSetup, batch: number, warmup: number, steps: number)
     ...(k.regularizer ? { regularizer: k.regularizer } : {}),
   });
   const states = rng.fillNormal(new Float32Array(batch * k.stateDim)) as Float32Array;
-  for (let i = 0; i < warmup; i++) distiller.step(0, states);
-  const start = performance.now();
-  for (let i = 0; i < steps; i++) distiller.step(0, states); // returns the loss: synchronous
-  const perSecond = steps / ((performance.now() - start) / 1000);
+  const perSecond = callsPerSecond(() => void distiller.step(0, states), warmup, steps); // returns the loss: synchronous
   distiller.dispose();
   student.dispose();
   actor.dispose();
@@ -120,11 +107,7 @@ export const benchmark: Benchmark = {
   name: 'distill',
   description: 'Adam step of the 25→256→256→6 student (MSE) and of the Gaussian student on the KL loss (with and without the pairwise regularizer), ORT and tfjs vs PyTorch one thread, alternated',
   async run({ quick, log }) {
-    const backend = await selectBackend('auto')();
-    if (backend._tag === 'Left') throw new Error(backend.left.message);
-    const tfjsName = tfjsBackendOf(backend.right);
-    const python = await findPython('torch');
-    if (!python) log('distill: no python3 with torch found; reporting without reference');
+    const { tfjsName, python } = await benchContext('distill', log);
     const results: BenchResult[] = [];
     for (const batch of [256, 1024]) {
       const steps = quick ? 5 : batch === 256 ? 400 : 100;

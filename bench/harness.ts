@@ -1,14 +1,33 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ONE_THREAD_ENV } from './types.ts';
+import { selectBackend, tfjsBackendOf } from '../src/nn/backend.ts';
+import { findPython, ONE_THREAD_ENV } from './types.ts';
 
 /**
- * What the update benchmarks (td3bc, pbrl, distill) share: running a PyTorch reference script
- * single-threaded, and alternating the engines round by round (the machine is shared: load changes
+ * What the update benchmarks (td3, td3bc, pbrl, sac-discrete, distill) share: finding the backend
+ * and python, timing a synchronous step, running a PyTorch reference script single-threaded, and
+ * alternating the engines round by round (the machine is shared: load changes
  * from minute to minute), each reporting its best round.
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** What an engine-vs-PyTorch benchmark starts from: the ORT backend, tfjs's name for its fallback, and a python3 with torch (none: logged, the rows go without a reference). */
+export const benchContext = async (name: string, log: (line: string) => void): Promise<{ readonly backend: string; readonly tfjsName: string; readonly python: string | undefined }> => {
+  const backend = await selectBackend('auto')();
+  if (backend._tag === 'Left') throw new Error(backend.left.message);
+  const python = await findPython('torch');
+  if (!python) log(`${name}: no python3 with torch found; reporting without reference`);
+  return { backend: backend.right, tfjsName: tfjsBackendOf(backend.right), python };
+};
+
+/** Calls per second of `call` (which must finish its work synchronously) over `calls` timed calls after `warmup` untimed ones. */
+export const callsPerSecond = (call: (i: number) => void, warmup: number, calls: number): number => {
+  for (let i = 0; i < warmup; i++) call(i);
+  const start = performance.now();
+  for (let i = 0; i < calls; i++) call(i);
+  return calls / ((performance.now() - start) / 1000);
+};
 
 /** steps/s printed (as `{"steps_per_s": …}` on the last line) by `bench/reference/<script>` run on one thread; undefined when it fails. */
 export const runTorchReference = (python: string, script: string, args: readonly (string | number)[], timeoutMs = 600_000): number | undefined => {

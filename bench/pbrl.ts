@@ -3,10 +3,9 @@ import { pathToFileURL } from 'node:url';
 import { Rng } from '../src/core/rng.ts';
 import { createPbrlLearner } from '../src/algos/pbrl/pbrl.ts';
 import { ReplayBuffer } from '../src/algos/replay-buffer.ts';
-import { selectBackend, tfjsBackendOf } from '../src/nn/backend.ts';
 import { ortTeacherUpdater } from '../src/jobs/train-teacher-ort.ts';
-import { alternateRounds, roundsExtra, roundsLine, runTorchReference, versusTorch } from './harness.ts';
-import { findPython, type Benchmark, type BenchResult } from './types.ts';
+import { alternateRounds, benchContext, callsPerSecond, roundsExtra, roundsLine, runTorchReference, versusTorch } from './harness.ts';
+import type { Benchmark, BenchResult } from './types.ts';
 
 /**
  * The PBRL teacher's update step as the thesis runs it: obs 24, action 6, actor 24→256→256→6,
@@ -59,10 +58,7 @@ const measure = (engine: 'ort' | 'tfjs', size: Size, steps: number, backend: str
   if (engine === 'ort' && !ort) throw new Error('pbrl bench: ONNX Runtime is not available');
   const update = (): void => void (ort ? ort.update(rng) : learner.update(rng)); // both read their metrics: synchronous
   // An even number of warm-up and timed steps: the timed loop has as many actor updates as the reference.
-  for (let i = 0; i < 2; i++) update();
-  const start = performance.now();
-  for (let i = 0; i < steps; i++) update();
-  const perSecond = steps / ((performance.now() - start) / 1000);
+  const perSecond = callsPerSecond(update, 2, steps);
   ort?.dispose();
   learner.dispose();
   return perSecond;
@@ -72,17 +68,13 @@ export const benchmark: Benchmark = {
   name: 'pbrl',
   description: 'PBRL update (actor + 5 critics 256×256 at batch 1024, and 64×64 at batch 256 as npm start trains them; obs 24, action 6), ORT and tfjs vs PyTorch one thread, alternated',
   async run({ quick, log }) {
-    const backend = await selectBackend('auto')();
-    if (backend._tag === 'Left') throw new Error(backend.left.message);
-    const tfjsName = tfjsBackendOf(backend.right);
-    const python = await findPython('torch');
-    if (!python) log('pbrl: no python3 with torch found; reporting without reference');
+    const { backend, tfjsName, python } = await benchContext('pbrl', log);
     const rounds = quick ? 1 : ROUNDS;
     return SIZES.map((size) => {
       const steps = quick ? 4 : size.steps;
       const r = alternateRounds(rounds, {
-        ort: () => measure('ort', size, steps, backend.right),
-        tfjs: () => measure('tfjs', size, quick ? steps : size.tfjsSteps, backend.right),
+        ort: () => measure('ort', size, steps, backend),
+        tfjs: () => measure('tfjs', size, quick ? steps : size.tfjsSteps, backend),
         torch: python ? () => runTorchReference(python, 'pbrl_torch.py', [steps, size.hidden, size.batch]) : undefined,
       });
       log(roundsLine(size.name, r, tfjsName, rounds));

@@ -1,10 +1,9 @@
 import { pathToFileURL } from 'node:url';
 import { createSacDiscreteLearner } from '../src/algos/sac/sac-discrete.ts';
 import { Rng } from '../src/core/rng.ts';
-import { selectBackend, tfjsBackendOf } from '../src/nn/backend.ts';
 import { ortSacEngine } from '../src/jobs/train-ot-sac-ort.ts';
-import { alternateRounds, roundsExtra, roundsLine, runTorchReference, versusTorch } from './harness.ts';
-import { findPython, type Benchmark, type BenchResult } from './types.ts';
+import { alternateRounds, benchContext, callsPerSecond, roundsExtra, roundsLine, runTorchReference, versusTorch } from './harness.ts';
+import type { Benchmark, BenchResult } from './types.ts';
 
 /**
  * Discrete SAC as the OT-maze job runs it (ot-mazes defaults: one-hot grid states 64, 8 actions,
@@ -53,10 +52,7 @@ const setup = (backend: string, engine: 'ort' | 'tfjs') => {
 const measureUpdate = (engine: 'ort' | 'tfjs', steps: number, backend: string): number => {
   const { rng, learner, ort, dispose } = setup(backend, engine);
   const update = (): void => void (ort ? ort.update(rng) : learner.update(rng));
-  for (let i = 0; i < 4; i++) update();
-  const start = performance.now();
-  for (let i = 0; i < steps; i++) update();
-  const perSecond = steps / ((performance.now() - start) / 1000);
+  const perSecond = callsPerSecond(update, 4, steps);
   dispose();
   return perSecond;
 };
@@ -71,10 +67,7 @@ const measureAct = (engine: 'ort' | 'tfjs', calls: number, backend: string): num
     state.set(states.subarray((i % 256) * OBS, (i % 256 + 1) * OBS));
     actor.act(state, 1, { explore: true, rng });
   };
-  for (let i = 0; i < 50; i++) act(i);
-  const start = performance.now();
-  for (let i = 0; i < calls; i++) act(i);
-  const perSecond = calls / ((performance.now() - start) / 1000);
+  const perSecond = callsPerSecond(act, 50, calls);
   dispose();
   return perSecond;
 };
@@ -83,18 +76,14 @@ export const benchmark: Benchmark = {
   name: 'sac-discrete',
   description: 'discrete SAC as the OT-maze job runs it (one-hot 64, 8 actions, hidden [64], batch 64): update (ORT vs tfjs vs PyTorch one thread) and per-step acting (JS vs tfjs), alternated',
   async run({ quick, log }) {
-    const backend = await selectBackend('auto')();
-    if (backend._tag === 'Left') throw new Error(backend.left.message);
-    const tfjsName = tfjsBackendOf(backend.right);
-    const python = await findPython('torch');
-    if (!python) log('sac-discrete: no python3 with torch found; reporting without reference');
+    const { backend, tfjsName, python } = await benchContext('sac-discrete', log);
     const steps = quick ? 4 : 1000;
     const calls = quick ? 20 : 50_000;
     const rounds = quick ? 1 : ROUNDS;
     const results: BenchResult[] = [];
     const update = alternateRounds(rounds, {
-      ort: () => measureUpdate('ort', steps, backend.right),
-      tfjs: () => measureUpdate('tfjs', quick ? steps : steps / 4, backend.right),
+      ort: () => measureUpdate('ort', steps, backend),
+      tfjs: () => measureUpdate('tfjs', quick ? steps : steps / 4, backend),
       torch: python ? () => runTorchReference(python, 'sac_discrete_torch.py', [quick ? steps : steps / 2]) : undefined,
     });
     log(roundsLine('sac-discrete-update', update, tfjsName, rounds));
@@ -106,7 +95,7 @@ export const benchmark: Benchmark = {
       ...versusTorch(update.ort, update.torch),
       extra: { batch: HYPER.batchSize, steps, rounds, quick: String(quick), msPerStep: 1000 / update.ort, [`vs${tfjsName}`]: update.ort / update.tfjs, ...roundsExtra(update, tfjsName) },
     });
-    const act = alternateRounds(rounds, { ort: () => measureAct('ort', calls, backend.right), tfjs: () => measureAct('tfjs', quick ? calls : calls / 25, backend.right) });
+    const act = alternateRounds(rounds, { ort: () => measureAct('ort', calls, backend), tfjs: () => measureAct('tfjs', quick ? calls : calls / 25, backend) });
     log(roundsLine('sac-discrete-act', act, tfjsName, rounds).replace(/steps\/s/g, 'actions/s'));
     results.push({
       name: 'sac-discrete-act',

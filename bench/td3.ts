@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Td3 } from '../src/algos/td3/td3.ts';
 import { Rng } from '../src/core/rng.ts';
-import { selectBackend, tfjsBackendOf } from '../src/nn/backend.ts';
+import { tfjsBackendOf } from '../src/nn/backend.ts';
 import { trainBehaviorJob } from '../src/jobs/train-behavior.ts';
 import { behaviorEngine } from '../src/jobs/train-behavior-ort.ts';
 import { randomDataset } from './pbrl.ts';
-import { alternateRounds, roundsExtra, roundsLine, runTorchReference, versusTorch } from './harness.ts';
-import { findPython, type Benchmark, type BenchResult } from './types.ts';
+import { alternateRounds, benchContext, callsPerSecond, roundsExtra, roundsLine, runTorchReference, versusTorch } from './harness.ts';
+import type { Benchmark, BenchResult } from './types.ts';
 
 /**
  * Online TD3, the behavior job's learner. `td3-update`: one update (actor 24→256→256→6, twin
@@ -29,10 +29,7 @@ const measureUpdate = (engine: 'ort' | 'tfjs', steps: number, backend: string): 
   const td3 = new Td3({ obsDim: OBS, actDim: ACT }, { hidden: [256, 256], batchSize: 256 }, rng.split('init'));
   const e = behaviorEngine(td3, buffer, engine === 'ort' ? backend : tfjsBackendOf(backend));
   if (engine === 'ort' && e.name !== 'ort') throw new Error('td3 bench: ONNX Runtime is not available');
-  for (let i = 0; i < 4; i++) e.update(rng);
-  const start = performance.now();
-  for (let i = 0; i < steps; i++) e.update(rng); // both read their metrics: synchronous
-  const perSecond = steps / ((performance.now() - start) / 1000);
+  const perSecond = callsPerSecond(() => void e.update(rng), 4, steps); // both read their metrics: synchronous
   e.dispose();
   td3.dispose();
   return perSecond;
@@ -64,16 +61,12 @@ export const benchmark: Benchmark = {
   name: 'td3',
   description: 'online TD3: one update (actor + twin critics 256×256, batch 256) ORT and tfjs vs PyTorch one thread; the behavior job of npm start, ORT vs WASM; alternated',
   async run({ quick, log }) {
-    const backend = await selectBackend('auto')();
-    if (backend._tag === 'Left') throw new Error(backend.left.message);
-    const tfjsName = tfjsBackendOf(backend.right);
-    const python = await findPython('torch');
-    if (!python) log('td3: no python3 with torch found; reporting without reference');
+    const { backend, tfjsName, python } = await benchContext('td3', log);
     const steps = quick ? 4 : 100;
     const rounds = quick ? 1 : ROUNDS;
     const r = alternateRounds(rounds, {
-      ort: () => measureUpdate('ort', steps, backend.right),
-      tfjs: () => measureUpdate('tfjs', quick ? steps : steps / 4, backend.right),
+      ort: () => measureUpdate('ort', steps, backend),
+      tfjs: () => measureUpdate('tfjs', quick ? steps : steps / 4, backend),
       torch: python ? () => runTorchReference(python, 'td3bc_torch.py', [steps, '--no-bc']) : undefined,
     });
     log(roundsLine('td3-update', r, tfjsName, rounds));

@@ -1,11 +1,10 @@
 import { pathToFileURL } from 'node:url';
 import { createTd3BcLearner } from '../src/algos/td3bc/td3bc.ts';
 import { Rng } from '../src/core/rng.ts';
-import { selectBackend, tfjsBackendOf } from '../src/nn/backend.ts';
 import { ortTeacherUpdater } from '../src/jobs/train-teacher-ort.ts';
 import { randomDataset } from './pbrl.ts';
-import { alternateRounds, roundsExtra, roundsLine, runTorchReference, versusTorch } from './harness.ts';
-import { findPython, type Benchmark, type BenchResult } from './types.ts';
+import { alternateRounds, benchContext, callsPerSecond, roundsExtra, roundsLine, runTorchReference, versusTorch } from './harness.ts';
+import type { Benchmark, BenchResult } from './types.ts';
 
 /**
  * The TD3+BC teacher's update (published settings: actor 24→256→256→6, twin critics
@@ -22,10 +21,7 @@ const measure = (engine: 'ort' | 'tfjs', steps: number, backend: string): number
   const ort = engine === 'ort' ? ortTeacherUpdater(learner.algo, buffer, backend) : undefined;
   if (engine === 'ort' && !ort) throw new Error('td3bc bench: ONNX Runtime is not available');
   const update = (): void => void (ort ? ort.update(rng) : learner.update(rng)); // both read their metrics: synchronous
-  for (let i = 0; i < 4; i++) update();
-  const start = performance.now();
-  for (let i = 0; i < steps; i++) update();
-  const perSecond = steps / ((performance.now() - start) / 1000);
+  const perSecond = callsPerSecond(update, 4, steps);
   ort?.dispose();
   learner.dispose();
   return perSecond;
@@ -35,16 +31,12 @@ export const benchmark: Benchmark = {
   name: 'td3bc',
   description: 'TD3+BC update (actor + twin critics 256×256, batch 256, obs 24, action 6), ORT and tfjs vs PyTorch one thread, alternated',
   async run({ quick, log }) {
-    const backend = await selectBackend('auto')();
-    if (backend._tag === 'Left') throw new Error(backend.left.message);
-    const tfjsName = tfjsBackendOf(backend.right);
-    const python = await findPython('torch');
-    if (!python) log('td3bc: no python3 with torch found; reporting without reference');
+    const { backend, tfjsName, python } = await benchContext('td3bc', log);
     const steps = quick ? 4 : 100;
     const rounds = quick ? 1 : ROUNDS;
     const r = alternateRounds(rounds, {
-      ort: () => measure('ort', steps, backend.right),
-      tfjs: () => measure('tfjs', quick ? steps : steps / 4, backend.right),
+      ort: () => measure('ort', steps, backend),
+      tfjs: () => measure('tfjs', quick ? steps : steps / 4, backend),
       torch: python ? () => runTorchReference(python, 'td3bc_torch.py', [steps]) : undefined,
     });
     const ort = r.ort;
