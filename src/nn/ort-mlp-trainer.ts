@@ -6,7 +6,7 @@
 import { ADAM_DEFAULTS, type AdamOptions } from './adam.ts';
 import { layerWeightNames, type MlpSpec, type NamedWeight } from './mlp.ts';
 import { GraphBuilder } from './ort-graph.ts';
-import { adamNames, adamScalars, adamUpdate, mlpBackward, mlpForward, mlpParamInputs } from './ort-mlp.ts';
+import { adamNames, adamParamStep, feedAdamScalars, mlpBackward, mlpForward, mlpParamInputs } from './ort-mlp.ts';
 import { OrtSession, type Feeds } from './ort-runtime.ts';
 
 const shapesOf = (spec: MlpSpec): number[][] => spec.sizes.slice(1).flatMap((o, l) => [[spec.sizes[l], o], [o]]);
@@ -26,11 +26,7 @@ export const mseStepGraph = (spec: MlpSpec, adam: Pick<AdamOptions, 'beta1' | 'b
   const shapes = shapesOf(spec);
   layerWeightNames(params.length).forEach((name, i) => {
     const p = i % 2 === 0 ? params[i >> 1].kernel : params[i >> 1].bias;
-    const a = adamNames(name);
-    const next = adamUpdate(g, adam, p, g.input(a.m, shapes[i]), g.input(a.v, shapes[i]), grads[i], stepSize, epsHat);
-    g.output(next.p, a.next, shapes[i]);
-    g.output(next.m, a.nextM, shapes[i]);
-    g.output(next.v, a.nextV, shapes[i]);
+    adamParamStep(g, adam, name, p, shapes[i], grads[i], stepSize, epsHat);
   });
   return g.build();
 };
@@ -70,14 +66,12 @@ export class OrtMlpTrainer {
   /** One Adam step on inputs x [rows, in] towards targets y [rows, out]; returns the loss before the update. */
   step(x: Float32Array, y: Float32Array, rows: number): number {
     this.t += 1;
-    const { stepSize, epsHat } = adamScalars(this.adam, this.t);
     const [cur, next] = [this.state[this.current], this.state[1 - this.current]];
     const feeds: Feeds = {
       x: { data: x, dims: [rows, this.spec.sizes[0]] },
       y: { data: y, dims: [rows, this.spec.sizes[this.spec.sizes.length - 1]] },
-      stepSize: { data: Float32Array.of(stepSize), dims: [] },
-      epsHat: { data: Float32Array.of(epsHat), dims: [] },
     };
+    feedAdamScalars(feeds, '', this.adam, this.t);
     const into: Feeds = {};
     this.names.forEach((name, i) => {
       const a = adamNames(name);

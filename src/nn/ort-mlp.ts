@@ -7,6 +7,7 @@ import type { Activation } from './dense.ts';
 import type { AdamOptions } from './adam.ts';
 import type { MlpSpec } from './mlp.ts';
 import type { GraphBuilder, Value } from './ort-graph.ts';
+import type { Feeds } from './ort-runtime.ts';
 
 /** One layer's parameter values: kernel [in, out] (or [K, in, out]) and bias [out] (or [K, 1, out]). */
 export interface LayerParams {
@@ -150,4 +151,34 @@ export const adamScalars = (options: AdamOptions, t: number): { stepSize: number
   const c1 = 1 - options.beta1 ** t;
   const sqrtC2 = Math.sqrt(1 - options.beta2 ** t);
   return { stepSize: (options.lr * sqrtC2) / c1, epsHat: options.eps * sqrtC2 };
+};
+
+/**
+ * One parameter's Adam step inside a graph: reads its moments `${name}#m|v` [dims], writes the
+ * updated parameter and moments (adamNames' outputs); returns the updated parameter for the rest
+ * of the step. `stepSize`, `epsHat` are the per-step scalars (adamScalars, fed).
+ */
+export const adamParamStep = (
+  g: GraphBuilder,
+  options: Pick<AdamOptions, 'beta1' | 'beta2'>,
+  name: string,
+  p: Value,
+  dims: readonly (number | string)[],
+  grad: Value,
+  stepSize: Value,
+  epsHat: Value,
+): Value => {
+  const a = adamNames(name);
+  const next = adamUpdate(g, options, p, g.input(a.m, dims), g.input(a.v, dims), grad, stepSize, epsHat);
+  g.output(next.p, a.next, dims);
+  g.output(next.m, a.nextM, dims);
+  g.output(next.v, a.nextV, dims);
+  return next.p;
+};
+
+/** Feeds adamScalars for step t (1-based) as the scalar inputs `${prefix}stepSize`, `${prefix}epsHat`. */
+export const feedAdamScalars = (feeds: Feeds, prefix: string, options: AdamOptions, t: number): void => {
+  const { stepSize, epsHat } = adamScalars(options, t);
+  feeds[`${prefix}stepSize`] = { data: Float32Array.of(stepSize), dims: [] };
+  feeds[`${prefix}epsHat`] = { data: Float32Array.of(epsHat), dims: [] };
 };

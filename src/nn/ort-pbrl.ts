@@ -7,13 +7,29 @@
  * optional state normaliser are covered.
  */
 import { ADAM_DEFAULTS, type AdamOptions } from './adam.ts';
-import { layerWeightNames, mlpSpec, type MlpSpec, type NamedWeight } from './mlp.ts';
+import { mlpSpec, type NamedWeight } from './mlp.ts';
 import { GraphBuilder, type Value } from './ort-graph.ts';
+import {
+  addNetState,
+  batchFeeds,
+  feedStateNorm,
+  flatParams,
+  layerParamsOf,
+  netWeightNames,
+  netWeights,
+  normalizedStates,
+  polyakOutputs,
+  stateNormOf,
+  stateNormWeights,
+  weightReader,
+  weightShapes,
+  type OrtBatch,
+  type OrtStateNorm,
+} from './ort-learner.ts';
 import { memberColumns, memberParams, membersForward, membersInputGrad, membersParamGrads } from './ort-members.ts';
-import { adamNames, adamScalars, adamUpdate, mlpBackward, mlpForward, polyak, type LayerParams } from './ort-mlp.ts';
+import { adamParamStep, feedAdamScalars, mlpBackward, mlpForward, type LayerParams } from './ort-mlp.ts';
 import { OrtSession, type Feeds } from './ort-runtime.ts';
 import { OrtState } from './ort-state.ts';
-import type { OrtBatch } from './ort-td3bc.ts';
 
 /** The PbrlHyper fields the update reads (the nn layer does not import algos/). */
 export interface OrtPbrlHyper {
@@ -51,13 +67,6 @@ const specsOf = (obsDim: number, actDim: number, h: OrtPbrlHyper) => ({
   critic: mlpSpec([obsDim + actDim, ...h.hidden, 1]),
 });
 
-const shapesOf = (spec: MlpSpec, members?: number): number[][] =>
-  spec.sizes.slice(1).flatMap((o, l) => (members === undefined ? [[spec.sizes[l], o], [o]] : [[members, spec.sizes[l], o], [members, 1, o]]));
-
-const namesOf = (net: string, spec: MlpSpec): string[] => layerWeightNames(spec.sizes.length - 1).map((n) => `${net}/${n}`);
-
-const paramsOf = (names: readonly string[]): LayerParams[] => Array.from({ length: names.length / 2 }, (_, l) => ({ kernel: names[2 * l], bias: names[2 * l + 1] }));
-
 const isCritic = (net: Net): boolean => net.startsWith('critic');
 
 /** The metrics a step graph outputs, in Pbrl.update's order (betaOod, fed, comes first). */
@@ -83,13 +92,12 @@ export const pbrlStepGraph = (obsDim: number, actDim: number, h: OrtPbrlHyper, a
     let params = declared.get(name);
     if (!params) {
       const spec = isCritic(name) ? specs.critic : specs.actor;
-      const shapes = shapesOf(spec, isCritic(name) ? K : undefined);
-      params = paramsOf(namesOf(name, spec).map((n, i) => g.input(n, shapes[i])));
+      const shapes = weightShapes(spec, isCritic(name) ? K : undefined);
+      params = layerParamsOf(netWeightNames(name, spec).map((n, i) => g.input(n, shapes[i])));
       declared.set(name, params);
     }
     return params;
   };
-  const flat = (params: readonly LayerParams[]): Value[] => params.flatMap((p) => [p.kernel, p.bias]);
   // The critics run member by member on 2-D Gemms (ort-members.ts); one slicing per network.
   const sliced = new Map<Net, LayerParams[][]>();
   const members = (name: 'critic' | 'criticTarget'): LayerParams[][] => {
@@ -101,16 +109,9 @@ export const pbrlStepGraph = (obsDim: number, actDim: number, h: OrtPbrlHyper, a
     const spec = specs[name];
     const stepSize = g.input(`${name}/stepSize`, []);
     const epsHat = g.input(`${name}/epsHat`, []);
-    const shapes = shapesOf(spec, name === 'critic' ? K : undefined);
-    const params = flat(net(name));
-    return namesOf(name, spec).map((n, i) => {
-      const a = adamNames(n);
-      const next = adamUpdate(g, adam, params[i], g.input(a.m, shapes[i]), g.input(a.v, shapes[i]), grads[i], stepSize, epsHat);
-      g.output(next.p, a.next, shapes[i]);
-      g.output(next.m, a.nextM, shapes[i]);
-      g.output(next.v, a.nextV, shapes[i]);
-      return next.p;
-    });
+    const shapes = weightShapes(spec, name === 'critic' ? K : undefined);
+    const params = flatParams(net(name));
+    return netWeightNames(name, spec).map((n, i) => adamParamStep(g, adam, n, params[i], shapes[i], grads[i], stepSize, epsHat));
   };
   /** The deterministic action of actor outputs: the tanh outputs, or μ of the Gaussian head. */
   const meanAction = (out: Value): Value => (h.actorHead === 'gaussian' ? g.slice(out, [0], [d], [1]) : out);
@@ -121,15 +122,7 @@ export const pbrlStepGraph = (obsDim: number, actDim: number, h: OrtPbrlHyper, a
   };
   const tile = (x: Value, times: number): Value => g.op('Tile', [x, g.ints([times, 1])])[0];
 
-  let s = obs;
-  let s2 = nextObs;
-  if (h.normalizeStates) {
-    // (s − mean)·(1/std), as StateNormalizer.apply.
-    const mean = g.input('norm/mean', [obsDim]);
-    const invStd = g.input('norm/invStd', [obsDim]);
-    s = g.mul(g.sub(obs, mean), invStd);
-    s2 = g.mul(g.sub(nextObs, mean), invStd);
-  }
+  const { s, s2 } = h.normalizeStates ? normalizedStates(g, obsDim, obs, nextObs) : { s: obs, s2: nextObs };
   const rows = g.dimAsFloat(obs, 0);
   const batchRows = g.op('Gather', [g.op('Shape', [obs])[0], g.ints([0])], [{ name: 'axis', kind: 'int', value: 0 }])[0];
 
@@ -181,7 +174,7 @@ export const pbrlStepGraph = (obsDim: number, actDim: number, h: OrtPbrlHyper, a
       return g.concat([dRaw, g.mul(dRaw, scaled)], 1);
     };
   }
-  const updated = memberParams(g, specs.critic, paramsOf(criticNext), K);
+  const updated = memberParams(g, specs.critic, layerParamsOf(criticNext), K);
   const actOuts = membersForward(g, specs.critic, updated, g.concat([s, a], 1));
   const qAct = memberColumns(g, actOuts);
   const argMin = g.op('ArgMin', [qAct], [
@@ -198,10 +191,7 @@ export const pbrlStepGraph = (obsDim: number, actDim: number, h: OrtPbrlHyper, a
     ['actorTarget', actorNext],
     ['criticTarget', criticNext],
   ] as const) {
-    const spec = isCritic(target) ? specs.critic : specs.actor;
-    const shapes = shapesOf(spec, isCritic(target) ? K : undefined);
-    const params = flat(net(target));
-    namesOf(target, spec).forEach((name, i) => g.output(polyak(g, params[i], online[i], h.tau), `${name}'`, shapes[i]));
+    polyakOutputs(g, target, isCritic(target) ? specs.critic : specs.actor, isCritic(target) ? K : undefined, flatParams(net(target)), online, h.tau);
   }
   return g.build();
 };
@@ -219,7 +209,7 @@ interface Compiled {
 export class OrtPbrl {
   private readonly graphs: { critic: Compiled; both: Compiled };
   private readonly state = new OrtState();
-  private readonly norm: { mean: Float32Array; invStd: Float32Array; std: Float32Array } | undefined;
+  private readonly norm: OrtStateNorm | undefined;
   private readonly adam: { actor: AdamOptions; critic: AdamOptions };
   private updates = 0;
   private actorSteps = 0;
@@ -234,28 +224,10 @@ export class OrtPbrl {
     if (hyper.ensembleSize < 2) throw new Error('PBRL needs at least 2 critics (its uncertainty is their standard deviation)');
     const specs = specsOf(obsDim, actDim, hyper);
     this.adam = { actor: { ...ADAM_DEFAULTS, lr: hyper.actorLr }, critic: { ...ADAM_DEFAULTS, lr: hyper.criticLr } };
-    const byName = new Map(initial.map((w) => [w.name, w]));
-    const take = (name: string): Float32Array => {
-      const w = byName.get(name);
-      if (!w) throw new Error(`PBRL weights: missing ${name}`);
-      return w.data;
-    };
-    for (const net of NETS) {
-      const spec = isCritic(net) ? specs.critic : specs.actor;
-      const shapes = shapesOf(spec, isCritic(net) ? hyper.ensembleSize : undefined);
-      namesOf(net, spec).forEach((name, i) => {
-        this.state.add(name, shapes[i], take(name));
-        if (net === 'actor' || net === 'critic') {
-          const a = adamNames(name);
-          this.state.add(a.m, shapes[i]);
-          this.state.add(a.v, shapes[i]);
-        }
-      });
-    }
-    if (hyper.normalizeStates) {
-      const std = Float32Array.from(take('stateNorm/std'));
-      this.norm = { mean: Float32Array.from(take('stateNorm/mean')), std, invStd: std.map((x) => 1 / x) };
-    }
+    const take = weightReader(initial, 'PBRL');
+    for (const net of NETS)
+      addNetState(this.state, net, isCritic(net) ? specs.critic : specs.actor, isCritic(net) ? hyper.ensembleSize : undefined, take, net === 'actor' || net === 'critic');
+    this.norm = hyper.normalizeStates ? stateNormOf(take) : undefined;
     const compile = (withActor: boolean): Compiled => {
       const graph = pbrlStepGraph(obsDim, actDim, hyper, ADAM_DEFAULTS, withActor);
       const stateful = (name: string): boolean => name.includes('/layer');
@@ -285,30 +257,18 @@ export class OrtPbrl {
     const withActor = this.nextUpdatesActor;
     const graph = withActor ? this.graphs.both : this.graphs.critic;
     const feeds: Feeds = {
-      obs: { data: batch.observation, dims: [B, this.obsDim] },
-      action: { data: batch.action, dims: [B, d] },
-      reward: { data: batch.reward, dims: [B] },
-      nextObs: { data: batch.nextObservation, dims: [B, this.obsDim] },
-      done: { data: batch.done, dims: [B] },
+      ...batchFeeds(batch, this.obsDim, [B, d]),
       smoothing: { data: noise.smoothing, dims: [B, d] },
       oodNoise: { data: noise.ood, dims: [2 * this.hyper.oodSamples * B, d] },
       betaOod: { data: Float32Array.of(betaOod), dims: [] },
     };
-    if (this.norm) {
-      feeds['norm/mean'] = { data: this.norm.mean, dims: [this.obsDim] };
-      feeds['norm/invStd'] = { data: this.norm.invStd, dims: [this.obsDim] };
-    }
+    if (this.norm) feedStateNorm(feeds, this.norm, this.obsDim);
     if (withActor && this.hyper.actorHead === 'gaussian') {
       if (!noise.actor) throw new Error('PBRL on ORT: a Gaussian actor update needs its noise');
       feeds.actorNoise = { data: noise.actor, dims: [B, d] };
     }
-    const scalars = (net: 'actor' | 'critic', t: number): void => {
-      const { stepSize, epsHat } = adamScalars(this.adam[net], t);
-      feeds[`${net}/stepSize`] = { data: Float32Array.of(stepSize), dims: [] };
-      feeds[`${net}/epsHat`] = { data: Float32Array.of(epsHat), dims: [] };
-    };
-    scalars('critic', this.updates + 1);
-    if (withActor) scalars('actor', this.actorSteps + 1);
+    feedAdamScalars(feeds, 'critic/', this.adam.critic, this.updates + 1);
+    if (withActor) feedAdamScalars(feeds, 'actor/', this.adam.actor, this.actorSteps + 1);
     this.state.feeds(graph.reads, feeds);
     const out = graph.session.run(feeds, [...graph.metrics, ...graph.updates.map(([, o]) => o)], this.state.targets(graph.updates));
     this.state.commit(graph.updates);
@@ -322,15 +282,7 @@ export class OrtPbrl {
 
   /** Weights named as Pbrl.weights() names them (networks, then stateNorm/ when present). */
   weights(): NamedWeight[] {
-    return [
-      ...NETS.flatMap((net) => this.state.weights(`${net}/`).map((w) => ({ ...w, name: `${net}/${w.name}` }))),
-      ...(this.norm
-        ? [
-            { name: 'stateNorm/mean', shape: [this.obsDim], data: this.norm.mean.slice() },
-            { name: 'stateNorm/std', shape: [this.obsDim], data: this.norm.std.slice() },
-          ]
-        : []),
-    ];
+    return [...netWeights(this.state, NETS), ...(this.norm ? stateNormWeights(this.norm, this.obsDim) : [])];
   }
 
   dispose(): void {

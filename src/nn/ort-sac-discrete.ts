@@ -9,6 +9,7 @@ import type { Rng } from '../core/rng.ts';
 import { JsMlp } from './js-mlp.ts';
 import { mlpSpec, type NamedWeight } from './mlp.ts';
 import type { GraphBuilder, Value } from './ort-graph.ts';
+import { batchFeeds } from './ort-learner.ts';
 import { ensembleBackward, ensembleForward, mlpBackward, mlpForward } from './ort-mlp.ts';
 import { OrtSession } from './ort-runtime.ts';
 import { OrtSacCore, SAC_CRITICS, sacGraphParts, type OrtSacBatch, type OrtSacHyper, type SacSpecs } from './ort-sac.ts';
@@ -82,14 +83,7 @@ export class OrtSacDiscrete {
 
   /** One update on a minibatch (actions as indices). */
   update(batch: OrtSacBatch): Record<string, number> {
-    const B = batch.size;
-    const metrics = this.core.step({
-      obs: { data: batch.observation, dims: [B, this.obsDim] },
-      action: { data: batch.action, dims: [B] },
-      reward: { data: batch.reward, dims: [B] },
-      nextObs: { data: batch.nextObservation, dims: [B, this.obsDim] },
-      done: { data: batch.done, dims: [B] },
-    });
+    const metrics = this.core.step(batchFeeds(batch, this.obsDim, [batch.size]));
     // The step wrote the actor into its other buffer: the acting network is rebuilt on demand.
     this.policy = undefined;
     return metrics;

@@ -10,7 +10,8 @@ import { ADAM_DEFAULTS, type AdamOptions } from './adam.ts';
 import { LOG_STD_MAX, LOG_STD_MIN } from './gaussian.ts';
 import { layerWeightNames, mlpSpec, type MlpSpec, type NamedWeight } from './mlp.ts';
 import { GraphBuilder, type Value } from './ort-graph.ts';
-import { adamNames, adamScalars, adamUpdate, ensembleForward, ensembleBackward, ensembleInputGrad, mlpBackward, mlpForward, polyak, type LayerParams } from './ort-mlp.ts';
+import { addNetState, batchFeeds, flatParams, layerParamsOf, netWeightNames, netWeights, paramAt, polyakOutputs, weightReader, weightShapes, type OrtBatch } from './ort-learner.ts';
+import { adamNames, adamParamStep, adamUpdate, ensembleForward, ensembleBackward, ensembleInputGrad, feedAdamScalars, mlpBackward, mlpForward, type LayerParams } from './ort-mlp.ts';
 import { OrtSession, type Feeds } from './ort-runtime.ts';
 import { OrtState } from './ort-state.ts';
 
@@ -27,15 +28,8 @@ export interface OrtSacHyper {
   readonly targetEntropy: number;
 }
 
-/** One sampled minibatch (row-major), as ReplayBuffer.sample gives it; discrete actions are indices. */
-export interface OrtSacBatch {
-  readonly size: number;
-  readonly observation: Float32Array;
-  readonly action: Float32Array;
-  readonly reward: Float32Array;
-  readonly nextObservation: Float32Array;
-  readonly done: Float32Array;
-}
+/** One sampled minibatch; discrete actions are indices. */
+export type OrtSacBatch = OrtBatch;
 
 export const SAC_CRITICS = 2;
 const NETS = ['actor', 'critic', 'criticTarget'] as const;
@@ -47,14 +41,6 @@ export interface SacSpecs {
 
 const membersOf = (net: Net): number | undefined => (net === 'actor' ? undefined : SAC_CRITICS);
 const specOf = (specs: SacSpecs, net: Net): MlpSpec => (net === 'actor' ? specs.actor : specs.critic);
-
-const shapesOf = (spec: MlpSpec, members?: number): number[][] =>
-  spec.sizes.slice(1).flatMap((o, l) => (members === undefined ? [[spec.sizes[l], o], [o]] : [[members, spec.sizes[l], o], [members, 1, o]]));
-
-const namesOf = (net: string, spec: MlpSpec): string[] => layerWeightNames(spec.sizes.length - 1).map((n) => `${net}/${n}`);
-
-const paramsOf = (names: readonly string[]): LayerParams[] =>
-  Array.from({ length: names.length / 2 }, (_, l) => ({ kernel: names[2 * l], bias: names[2 * l + 1] }));
 
 /** What a SAC step graph is built from: batch inputs, weight inputs, and the update's tail. */
 export interface SacGraphParts {
@@ -93,8 +79,8 @@ export const sacGraphParts = (name: string, specs: SacSpecs, h: OrtSacHyper, act
   const alpha = g.input('alpha', []);
   const declare = (net: Net): LayerParams[] => {
     const spec = specOf(specs, net);
-    const shapes = shapesOf(spec, membersOf(net));
-    return paramsOf(namesOf(net, spec).map((n, i) => g.input(n, shapes[i])));
+    const shapes = weightShapes(spec, membersOf(net));
+    return layerParamsOf(netWeightNames(net, spec).map((n, i) => g.input(n, shapes[i])));
   };
   const actor = declare('actor');
   const critic = declare('critic');
@@ -103,18 +89,8 @@ export const sacGraphParts = (name: string, specs: SacSpecs, h: OrtSacHyper, act
     const spec = specOf(specs, net);
     const stepSize = g.input(`${net}/stepSize`, []);
     const epsHat = g.input(`${net}/epsHat`, []);
-    const shapes = shapesOf(spec, membersOf(net));
-    return paramsOf(
-      namesOf(net, spec).map((n, i) => {
-        const p = i % 2 === 0 ? params[i >> 1].kernel : params[i >> 1].bias;
-        const a = adamNames(n);
-        const next = adamUpdate(g, adam, p, g.input(a.m, shapes[i]), g.input(a.v, shapes[i]), grads[i], stepSize, epsHat);
-        g.output(next.p, a.next, shapes[i]);
-        g.output(next.m, a.nextM, shapes[i]);
-        g.output(next.v, a.nextV, shapes[i]);
-        return next.p;
-      }),
-    );
+    const shapes = weightShapes(spec, membersOf(net));
+    return layerParamsOf(netWeightNames(net, spec).map((n, i) => adamParamStep(g, adam, n, paramAt(params, i), shapes[i], grads[i], stepSize, epsHat)));
   };
   return {
     g,
@@ -131,12 +107,7 @@ export const sacGraphParts = (name: string, specs: SacSpecs, h: OrtSacHyper, act
     stepCritic: (grads) => adamStep('critic', critic, grads),
     stepActor: (grads) => void adamStep('actor', actor, grads),
     finish: (criticNext, entropy) => {
-      const spec = specs.critic;
-      const shapes = shapesOf(spec, SAC_CRITICS);
-      namesOf('criticTarget', spec).forEach((n, i) => {
-        const pick = (ps: readonly LayerParams[]): Value => (i % 2 === 0 ? ps[i >> 1].kernel : ps[i >> 1].bias);
-        g.output(polyak(g, pick(criticTarget), pick(criticNext), h.tau), `${n}'`, shapes[i]);
-      });
+      polyakOutputs(g, 'criticTarget', specs.critic, SAC_CRITICS, flatParams(criticTarget), flatParams(criticNext), h.tau);
       g.output(entropy, 'entropy', []);
       if (h.autoEntropy) {
         // EntropyTemperature.step: d/d log α of −log α·(log π + H̄) is H(π) − H̄.
@@ -177,27 +148,18 @@ export class OrtSacCore {
       critic: { ...ADAM_DEFAULTS, lr: hyper.criticLr },
       temperature: { ...ADAM_DEFAULTS, lr: hyper.alphaLr },
     };
-    const byName = new Map(initial.map((w) => [w.name, w]));
-    const take = (name: string): Float32Array => {
-      const w = byName.get(name);
-      if (!w) throw new Error(`SAC weights: missing ${name}`);
-      return w.data;
-    };
+    const take = weightReader(initial, 'SAC');
     for (const net of NETS) {
-      const spec = specOf(specs, net);
-      const shapes = shapesOf(spec, membersOf(net));
-      namesOf(net, spec).forEach((name, i) => {
-        this.state.add(name, shapes[i], take(name));
+      const trained = net !== 'criticTarget';
+      for (const name of addNetState(this.state, net, specOf(specs, net), membersOf(net), take, trained)) {
         this.reads.push(name);
-        if (net === 'criticTarget') this.updates.push([name, `${name}'`]);
+        if (!trained) this.updates.push([name, `${name}'`]);
         else {
           const a = adamNames(name);
-          this.state.add(a.m, shapes[i]);
-          this.state.add(a.v, shapes[i]);
           this.reads.push(a.m, a.v);
           this.updates.push([name, a.next], [a.m, a.nextM], [a.v, a.nextV]);
         }
-      });
+      }
     }
     this.state.add('logAlpha', [], take('logAlpha'));
     if (hyper.autoEntropy) {
@@ -227,9 +189,7 @@ export class OrtSacCore {
     feeds.alpha = { data: Float32Array.of(alpha), dims: [] };
     for (const net of ['actor', 'critic', 'temperature'] as const) {
       if (net === 'temperature' && !this.hyper.autoEntropy) continue;
-      const { stepSize, epsHat } = adamScalars(this.adam[net], t);
-      feeds[`${net}/stepSize`] = { data: Float32Array.of(stepSize), dims: [] };
-      feeds[`${net}/epsHat`] = { data: Float32Array.of(epsHat), dims: [] };
+      feedAdamScalars(feeds, `${net}/`, this.adam[net], t);
     }
     this.state.feeds(this.reads, feeds);
     const out = this.session.run(feeds, [...this.metricNames, ...this.updates.map(([, o]) => o)], this.state.targets(this.updates));
@@ -244,12 +204,12 @@ export class OrtSacCore {
   /** The live actor weights (no copy; valid until the next step), named layer{l}/kernel|bias. */
   actorWeights(): NamedWeight[] {
     const spec = this.specs.actor;
-    const shapes = shapesOf(spec);
+    const shapes = weightShapes(spec);
     return layerWeightNames(spec.sizes.length - 1).map((name, i) => ({ name, shape: shapes[i], data: this.state.current(`actor/${name}`) }));
   }
 
   weights(): NamedWeight[] {
-    return [...NETS.flatMap((net) => this.state.weights(`${net}/`).map((w) => ({ ...w, name: `${net}/${w.name}` }))), ...this.state.weights('logAlpha').map((w) => ({ ...w, name: 'logAlpha' }))];
+    return [...netWeights(this.state, NETS), ...this.state.weights('logAlpha').map((w) => ({ ...w, name: 'logAlpha' }))];
   }
 
   dispose(): void {
@@ -359,11 +319,7 @@ export class OrtSac {
   update(batch: OrtSacBatch, noise: { readonly next: Float32Array; readonly pi: Float32Array }): Record<string, number> {
     const B = batch.size;
     return this.core.step({
-      obs: { data: batch.observation, dims: [B, this.obsDim] },
-      action: { data: batch.action, dims: [B, this.actDim] },
-      reward: { data: batch.reward, dims: [B] },
-      nextObs: { data: batch.nextObservation, dims: [B, this.obsDim] },
-      done: { data: batch.done, dims: [B] },
+      ...batchFeeds(batch, this.obsDim, [B, this.actDim]),
       nextNoise: { data: noise.next, dims: [B, this.actDim] },
       piNoise: { data: noise.pi, dims: [B, this.actDim] },
     });

@@ -8,7 +8,7 @@
 import { ADAM_DEFAULTS, type AdamOptions } from './adam.ts';
 import { layerWeightNames, type MlpSpec, type NamedWeight } from './mlp.ts';
 import { GraphBuilder, type Value } from './ort-graph.ts';
-import { adamNames, adamScalars, adamUpdate, ensembleForward, ensembleInputGrad, mlpBackward, mlpForward, mlpParamInputs } from './ort-mlp.ts';
+import { adamNames, adamParamStep, ensembleForward, feedAdamScalars, ensembleInputGrad, mlpBackward, mlpForward, mlpParamInputs } from './ort-mlp.ts';
 import { rankingTerms, type OrtRankingRegularizer } from './ort-ranking.ts';
 import { OrtSession, type Feeds } from './ort-runtime.ts';
 import { Student, type StudentSpec } from './student.ts';
@@ -171,11 +171,7 @@ export const studentStepGraph = (spec: StudentSpec, teacher: OrtTeacherShape, op
   names.forEach((name, i) => {
     const param = i % 2 === 0 ? student[i >> 1].kernel : student[i >> 1].bias;
     const dims = i % 2 === 0 ? [sSpec.sizes[i >> 1], sSpec.sizes[(i >> 1) + 1]] : [sSpec.sizes[(i >> 1) + 1]];
-    const n = adamNames(STUDENT + name);
-    const next = adamUpdate(g, options.adam, param, g.input(n.m, dims), g.input(n.v, dims), grads[i], stepSize, epsHat);
-    g.output(next.p, n.next, dims);
-    g.output(next.m, n.nextM, dims);
-    g.output(next.v, n.nextV, dims);
+    adamParamStep(g, options.adam, STUDENT + name, param, dims, grads[i], stepSize, epsHat);
     if (options.exposeGradients) g.output(grads[i], `grad/${name}`, dims);
   });
   return g.build();
@@ -266,10 +262,8 @@ export class OrtStudentTrainer {
   step(task: number, states: Float32Array): number {
     const feeds = this.dataFeeds(task, states);
     this.t += 1;
-    const { stepSize, epsHat } = adamScalars(this.options.adam, this.t);
     const [cur, next] = [this.current, 1 - this.current];
-    feeds.stepSize = { data: Float32Array.of(stepSize), dims: [] };
-    feeds.epsHat = { data: Float32Array.of(epsHat), dims: [] };
+    feedAdamScalars(feeds, '', this.options.adam, this.t);
     const into: Feeds = {};
     for (const slot of this.slots) {
       const n = adamNames(STUDENT + slot.name);

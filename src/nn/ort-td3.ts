@@ -8,20 +8,27 @@
  */
 import { ADAM_DEFAULTS, type AdamOptions } from './adam.ts';
 import { JsMlp } from './js-mlp.ts';
-import { layerWeightNames, mlpSpec, type MlpSpec, type NamedWeight } from './mlp.ts';
+import { mlpSpec, type MlpSpec, type NamedWeight } from './mlp.ts';
 import { GraphBuilder, type Value } from './ort-graph.ts';
 import {
-  adamNames,
-  adamScalars,
-  adamUpdate,
-  ensembleBackward,
-  ensembleForward,
-  ensembleInputGrad,
-  mlpBackward,
-  mlpForward,
-  polyak,
-  type LayerParams,
-} from './ort-mlp.ts';
+  addNetState,
+  batchFeeds,
+  feedStateNorm,
+  flatParams,
+  layerParamsOf,
+  netWeightNames,
+  netWeights,
+  normalizedStates,
+  paramAt,
+  polyakOutputs,
+  stateNormOf,
+  stateNormWeights,
+  weightReader,
+  weightShapes,
+  type OrtBatch,
+  type OrtStateNorm,
+} from './ort-learner.ts';
+import { adamNames, adamParamStep, ensembleBackward, ensembleForward, ensembleInputGrad, feedAdamScalars, mlpBackward, mlpForward, type LayerParams } from './ort-mlp.ts';
 import { OrtSession, type Feeds } from './ort-runtime.ts';
 import { OrtState } from './ort-state.ts';
 
@@ -40,15 +47,7 @@ export interface OrtBehaviorCloning {
   readonly alpha: number;
 }
 
-/** One sampled minibatch (row-major), as ReplayBuffer.sample gives it. */
-export interface OrtBatch {
-  readonly size: number;
-  readonly observation: Float32Array;
-  readonly action: Float32Array;
-  readonly reward: Float32Array;
-  readonly nextObservation: Float32Array;
-  readonly done: Float32Array;
-}
+export type { OrtBatch } from './ort-learner.ts';
 
 const CRITICS = 2;
 const NETS = ['actor', 'critic', 'actorTarget', 'criticTarget'] as const;
@@ -57,15 +56,6 @@ const specs = (obsDim: number, actDim: number, hidden: readonly number[]) => ({
   actor: mlpSpec([obsDim, ...hidden, actDim], 'tanh'),
   critic: mlpSpec([obsDim + actDim, ...hidden, 1]),
 });
-
-const shapesOf = (spec: MlpSpec, members?: number): number[][] =>
-  spec.sizes.slice(1).flatMap((o, l) => (members === undefined ? [[spec.sizes[l], o], [o]] : [[members, spec.sizes[l], o], [members, 1, o]]));
-
-/** Weight state names of one network (`actor/layer0/kernel`, …). */
-const namesOf = (net: string, spec: MlpSpec): string[] => layerWeightNames(spec.sizes.length - 1).map((n) => `${net}/${n}`);
-
-const paramsOf = (names: readonly string[]): LayerParams[] =>
-  Array.from({ length: names.length / 2 }, (_, l) => ({ kernel: names[2 * l], bias: names[2 * l + 1] }));
 
 /** One update step's graph; `bc` given: TD3+BC's (normalised states, BC actor objective), else TD3's. */
 export const td3StepGraph = (
@@ -86,8 +76,8 @@ export const td3StepGraph = (
   const done = g.input('done', ['batch']);
   const noise = g.input('noise', ['batch', actDim]);
   const declare = (net: string, spec: MlpSpec, members?: number): LayerParams[] => {
-    const shapes = shapesOf(spec, members);
-    return paramsOf(namesOf(net, spec).map((n, i) => g.input(n, shapes[i])));
+    const shapes = weightShapes(spec, members);
+    return layerParamsOf(netWeightNames(net, spec).map((n, i) => g.input(n, shapes[i])));
   };
   const actor = declare('actor', aSpec);
   const critic = declare('critic', cSpec, CRITICS);
@@ -97,27 +87,12 @@ export const td3StepGraph = (
   const adamStep = (net: 'actor' | 'critic', spec: MlpSpec, params: readonly LayerParams[], grads: readonly Value[], members?: number): Value[] => {
     const stepSize = g.input(`${net}/stepSize`, []);
     const epsHat = g.input(`${net}/epsHat`, []);
-    const shapes = shapesOf(spec, members);
-    return namesOf(net, spec).map((name, i) => {
-      const p = i % 2 === 0 ? params[i >> 1].kernel : params[i >> 1].bias;
-      const a = adamNames(name);
-      const next = adamUpdate(g, adam, p, g.input(a.m, shapes[i]), g.input(a.v, shapes[i]), grads[i], stepSize, epsHat);
-      emit(next.p, a.next, shapes[i]);
-      emit(next.m, a.nextM, shapes[i]);
-      emit(next.v, a.nextV, shapes[i]);
-      return next.p;
-    });
+    const shapes = weightShapes(spec, members);
+    return netWeightNames(net, spec).map((name, i) => adamParamStep(g, adam, name, paramAt(params, i), shapes[i], grads[i], stepSize, epsHat));
   };
 
   // States as the networks see them: TD3+BC's (s − mean)·(1/std), as StateNormalizer.apply; TD3's as they are.
-  let s = obs;
-  let s2 = nextObs;
-  if (bc) {
-    const mean = g.input('norm/mean', [obsDim]);
-    const invStd = g.input('norm/invStd', [obsDim]);
-    s = g.mul(g.sub(obs, mean), invStd);
-    s2 = g.mul(g.sub(nextObs, mean), invStd);
-  }
+  const { s, s2 } = bc ? normalizedStates(g, obsDim, obs, nextObs) : { s: obs, s2: nextObs };
   const rows = g.dimAsFloat(obs, 0);
   // Critics: y = r + γ(1 − done)·min_k Q'_k(s', clip(π'(s') + clip(ε, ±c), −1, 1)).
   const aTarget = mlpForward(g, aSpec, actorTarget, s2).at(-1)!;
@@ -138,7 +113,7 @@ export const td3StepGraph = (
   // TD3+BC: −λ·mean Q_1 + mean (π(s) − a)², λ = α / mean|Q_1| (a constant for the gradient).
   const aOuts = mlpForward(g, aSpec, actor, s);
   const a = aOuts.at(-1)!;
-  const q1Params = paramsOf(criticNext).map((p) => ({ kernel: g.slice(p.kernel, [0], [1], [0]), bias: g.slice(p.bias, [0], [1], [0]) }));
+  const q1Params = layerParamsOf(criticNext).map((p) => ({ kernel: g.slice(p.kernel, [0], [1], [0]), bias: g.slice(p.bias, [0], [1], [0]) }));
   const q1Outs = ensembleForward(g, cSpec, q1Params, g.concat([s, a], 1));
   const q1 = q1Outs.at(-1)!;
   const dq1da = g.slice(ensembleInputGrad(g, cSpec, q1Params, q1Outs, g.onesLike(q1)), [obsDim], [obsDim + actDim], [1]);
@@ -155,14 +130,8 @@ export const td3StepGraph = (
     grad = g.mul(dq1da, g.div(g.scalar(-1), rows));
   }
   const actorNext = adamStep('actor', aSpec, actor, mlpBackward(g, aSpec, actor, aOuts, grad));
-  const shapesA = shapesOf(aSpec);
-  const shapesC = shapesOf(cSpec, CRITICS);
-  namesOf('actorTarget', aSpec).forEach((name, i) =>
-    emit(polyak(g, i % 2 === 0 ? actorTarget[i >> 1].kernel : actorTarget[i >> 1].bias, actorNext[i], h.tau), `${name}'`, shapesA[i]),
-  );
-  namesOf('criticTarget', cSpec).forEach((name, i) =>
-    emit(polyak(g, i % 2 === 0 ? criticTarget[i >> 1].kernel : criticTarget[i >> 1].bias, criticNext[i], h.tau), `${name}'`, shapesC[i]),
-  );
+  polyakOutputs(g, 'actorTarget', aSpec, undefined, flatParams(actorTarget), actorNext, h.tau);
+  polyakOutputs(g, 'criticTarget', cSpec, CRITICS, flatParams(criticTarget), criticNext, h.tau);
   return g.build();
 };
 
@@ -173,7 +142,7 @@ export class OrtTd3 {
   private readonly specs: { actor: MlpSpec; critic: MlpSpec };
   private readonly adam: { actor: AdamOptions; critic: AdamOptions };
   /** TD3+BC's state normalisation (fed to the graphs), absent for TD3. */
-  protected readonly norm?: { mean: Float32Array; invStd: Float32Array; std: Float32Array };
+  protected readonly norm?: OrtStateNorm;
   private updates = 0;
   private actorSteps = 0;
   /** The actor as a JsMlp over each of the two state copies it alternates between (built on first use). */
@@ -190,28 +159,12 @@ export class OrtTd3 {
   ) {
     this.specs = specs(obsDim, actDim, hyper.hidden);
     this.adam = { actor: { ...ADAM_DEFAULTS, lr: hyper.actorLr }, critic: { ...ADAM_DEFAULTS, lr: hyper.criticLr } };
-    const byName = new Map(initial.map((w) => [w.name, w]));
-    const take = (name: string): Float32Array => {
-      const w = byName.get(name);
-      if (!w) throw new Error(`${bc ? 'TD3+BC' : 'TD3'} weights: missing ${name}`);
-      return w.data;
-    };
+    const take = weightReader(initial, bc ? 'TD3+BC' : 'TD3');
     for (const net of NETS) {
       const spec = net.startsWith('actor') ? this.specs.actor : this.specs.critic;
-      const shapes = shapesOf(spec, net.startsWith('critic') ? CRITICS : undefined);
-      namesOf(net, spec).forEach((name, i) => {
-        this.state.add(name, shapes[i], take(name));
-        if (net === 'actor' || net === 'critic') {
-          const a = adamNames(name);
-          this.state.add(a.m, shapes[i]);
-          this.state.add(a.v, shapes[i]);
-        }
-      });
+      addNetState(this.state, net, spec, net.startsWith('critic') ? CRITICS : undefined, take, net === 'actor' || net === 'critic');
     }
-    if (bc) {
-      const std = Float32Array.from(take('stateNorm/std'));
-      this.norm = { mean: Float32Array.from(take('stateNorm/mean')), std, invStd: std.map((x) => 1 / x) };
-    }
+    if (bc) this.norm = stateNormOf(take);
     this.sessions = {
       critic: OrtSession.create(td3StepGraph(obsDim, actDim, hyper, ADAM_DEFAULTS, false, bc)),
       both: OrtSession.create(td3StepGraph(obsDim, actDim, hyper, ADAM_DEFAULTS, true, bc)),
@@ -228,7 +181,7 @@ export class OrtTd3 {
     const updates: [string, string][] = [];
     for (const net of NETS) {
       const spec = net.startsWith('actor') ? this.specs.actor : this.specs.critic;
-      for (const name of namesOf(net, spec)) {
+      for (const name of netWeightNames(net, spec)) {
         reads.push(name);
         const trained = net === 'critic' || (withActor && net === 'actor');
         if (net === 'actor' || net === 'critic') {
@@ -251,25 +204,10 @@ export class OrtTd3 {
     const B = batch.size;
     const withActor = (this.updates + 1) % this.hyper.policyDelay === 0;
     const { reads, updates } = this.plan(withActor);
-    const feeds: Feeds = {
-      obs: { data: batch.observation, dims: [B, this.obsDim] },
-      action: { data: batch.action, dims: [B, this.actDim] },
-      reward: { data: batch.reward, dims: [B] },
-      nextObs: { data: batch.nextObservation, dims: [B, this.obsDim] },
-      done: { data: batch.done, dims: [B] },
-      noise: { data: noise, dims: [B, this.actDim] },
-    };
-    if (this.norm) {
-      feeds['norm/mean'] = { data: this.norm.mean, dims: [this.obsDim] };
-      feeds['norm/invStd'] = { data: this.norm.invStd, dims: [this.obsDim] };
-    }
-    const scalars = (net: 'actor' | 'critic', t: number): void => {
-      const { stepSize, epsHat } = adamScalars(this.adam[net], t);
-      feeds[`${net}/stepSize`] = { data: Float32Array.of(stepSize), dims: [] };
-      feeds[`${net}/epsHat`] = { data: Float32Array.of(epsHat), dims: [] };
-    };
-    scalars('critic', this.updates + 1);
-    if (withActor) scalars('actor', this.actorSteps + 1);
+    const feeds: Feeds = { ...batchFeeds(batch, this.obsDim, [B, this.actDim]), noise: { data: noise, dims: [B, this.actDim] } };
+    if (this.norm) feedStateNorm(feeds, this.norm, this.obsDim);
+    feedAdamScalars(feeds, 'critic/', this.adam.critic, this.updates + 1);
+    if (withActor) feedAdamScalars(feeds, 'actor/', this.adam.actor, this.actorSteps + 1);
     // The critic-only graph has no actor moment inputs: only what it reads is fed.
     this.state.feeds(reads, feeds);
     const metricNames = withActor ? ['criticLoss', 'q', 'actorLoss'] : ['criticLoss', 'q'];
@@ -287,7 +225,7 @@ export class OrtTd3 {
    * are built once, so this allocates nothing per step).
    */
   actor(): JsMlp {
-    const names = (this.actorNames ??= namesOf('actor', this.specs.actor));
+    const names = (this.actorNames ??= netWeightNames('actor', this.specs.actor));
     const arrays = names.map((n) => this.state.current(n));
     const known = this.jsActors.find((c) => c.arrays.every((x, i) => x === arrays[i]));
     if (known) return known.net;
@@ -304,13 +242,9 @@ export class OrtTd3 {
 
   /** Weights named as Td3.weights() names them (TD3+BC: then stateNorm/). */
   weights(): NamedWeight[] {
-    const nets = NETS.flatMap((net) => this.state.weights(`${net}/`).map((w) => ({ ...w, name: `${net}/${w.name}` })));
+    const nets = netWeights(this.state, NETS);
     if (!this.norm) return nets;
-    return [
-      ...nets,
-      { name: 'stateNorm/mean', shape: [this.obsDim], data: this.norm.mean.slice() },
-      { name: 'stateNorm/std', shape: [this.obsDim], data: this.norm.std.slice() },
-    ];
+    return [...nets, ...stateNormWeights(this.norm, this.obsDim)];
   }
 
   dispose(): void {
