@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { Observable } from 'rxjs';
 import { trackCleanup } from '../core/cleanup.ts';
 import { DistilleryFailure, distilleryError, errorOf, toDistilleryError, type ErrorCode } from '../core/errors.ts';
@@ -66,8 +66,8 @@ export const loadJob = async <I, O>(module: string): Promise<Job<I, O>> => {
   return job as Job<I, O>;
 };
 
-/** Thrown into a job running in this thread at its next report once its subscriber has gone. */
-class JobCancelled extends Error {}
+/** Thrown into a job (in this thread or a worker) at its next report once its subscriber has gone. */
+export class JobCancelled extends Error {}
 
 const runInThisThread = <I, O>(ref: JobRef<I, O>, input: I): Observable<JobMessage<O>> =>
   new Observable<JobMessage<O>>((subscriber) => {
@@ -94,36 +94,71 @@ const runInThisThread = <I, O>(ref: JobRef<I, O>, input: I): Observable<JobMessa
     };
   });
 
-type WorkerReply<O> = { type: 'event'; event: JobEvent } | { type: 'done'; output: O } | { type: 'error'; error: { code: ErrorCode; message: string } };
+type WorkerReply<O> =
+  | { type: 'event'; event: JobEvent }
+  | { type: 'done'; output: O }
+  | { type: 'error'; error: { code: ErrorCode; message: string } }
+  | { type: 'cancelled' };
+
+/** How long a cancelled worker job may take to reach its next report before its worker is terminated. */
+const WORKER_CANCEL_GRACE_MS = 60_000;
 
 const runInWorker = <I, O>(ref: JobRef<I, O>, input: I): Observable<JobMessage<O>> =>
   new Observable<JobMessage<O>>((subscriber) => {
     const entry = new URL(import.meta.url.endsWith('.ts') ? './worker-entry.ts' : './worker-entry.js', import.meta.url).href;
     // TypeScript (ours from a clone, or a user's job) needs the tsx loader registered in the worker first.
     const needsLoader = entry.endsWith('.ts') || ref.module.endsWith('.ts');
-    const worker = new Worker(needsLoader ? new URL('./worker-bootstrap.mjs', import.meta.url) : new URL(entry), { workerData: { module: ref.module, input, entry } });
+    // The job reads this port synchronously at each report (receiveMessageOnPort): a cancel is seen
+    // at the next report even while the job computes without yielding to its event loop.
+    const cancel = new MessageChannel();
+    const worker = new Worker(needsLoader ? new URL('./worker-bootstrap.mjs', import.meta.url) : new URL(entry), {
+      workerData: { module: ref.module, input, entry, cancelPort: cancel.port2 },
+      transferList: [cancel.port2],
+    });
     let settled = false;
+    // Resolves when the job has stopped running: it finished, failed, unwound after a cancel, or its worker exited.
+    let stopped!: () => void;
+    const jobStopped = new Promise<void>((resolve) => (stopped = resolve));
+    let finished = false;
     worker.on('message', (m: WorkerReply<O>) => {
-      if (m.type === 'event') subscriber.next(m);
-      else if (m.type === 'done') {
-        settled = true;
+      if (m.type === 'event') return subscriber.next(m);
+      stopped();
+      finished = true;
+      if (m.type === 'cancelled') return;
+      settled = true;
+      if (m.type === 'done') {
         subscriber.next(m);
         subscriber.complete();
-      } else {
-        settled = true;
-        subscriber.error(new DistilleryFailure(distilleryError(m.error.code, m.error.message)));
-      }
+      } else subscriber.error(new DistilleryFailure(distilleryError(m.error.code, m.error.message)));
     });
     worker.on('error', (e) => {
       settled = true;
       subscriber.error(new DistilleryFailure(toDistilleryError(e, 'internal', 'worker failed')));
     });
     worker.on('exit', (code) => {
+      stopped();
+      cancel.port1.close();
       if (!settled) subscriber.error(new DistilleryFailure(distilleryError('internal', `worker exited with code ${code} before finishing`)));
     });
     return () => {
       settled = true;
-      trackCleanup(worker.terminate());
+      if (finished) {
+        trackCleanup(worker.terminate());
+        return;
+      }
+      // A running job is asked to stop and unwinds at its next report (its finally blocks run, as in
+      // this thread); then its worker is terminated. worker.terminate() while ONNX Runtime's native
+      // addon runs in the worker aborts the whole process ("terminate called after throwing an
+      // instance of 'Napi::Error'"), so terminating a running job is only the fallback for one
+      // that stops reporting.
+      cancel.port1.postMessage('cancel');
+      const fallback = setTimeout(() => void worker.terminate(), WORKER_CANCEL_GRACE_MS);
+      trackCleanup(
+        jobStopped.then(() => {
+          clearTimeout(fallback);
+          return worker.terminate();
+        }),
+      );
     };
   });
 
