@@ -9,23 +9,7 @@
 import { ADAM_DEFAULTS, type AdamOptions } from './adam.ts';
 import { mlpSpec, type NamedWeight } from './mlp.ts';
 import { GraphBuilder, type Value } from './ort-graph.ts';
-import {
-  addNetState,
-  batchFeeds,
-  feedStateNorm,
-  flatParams,
-  layerParamsOf,
-  netWeightNames,
-  netWeights,
-  normalizedStates,
-  polyakOutputs,
-  stateNormOf,
-  stateNormWeights,
-  weightReader,
-  weightShapes,
-  type OrtBatch,
-  type OrtStateNorm,
-} from './ort-learner.ts';
+import { addNetState, batchFeeds, feedStateNorm, flatParams, layerParamsOf, netWeightNames, netWeights, normalizedStates, polyakOutputs, stateNormOf, stateNormWeights, weightReader, weightShapes, type OrtBatch, type OrtStateNorm } from './ort-learner.ts';
 import { memberColumns, memberParams, membersForward, membersInputGrad, membersParamGrads } from './ort-members.ts';
 import { adamParamStep, feedAdamScalars, mlpBackward, mlpForward, type LayerParams } from './ort-mlp.ts';
 import { OrtSession, type Feeds } from './ort-runtime.ts';

@@ -10,24 +10,7 @@ import { ADAM_DEFAULTS, type AdamOptions } from './adam.ts';
 import { JsMlp } from './js-mlp.ts';
 import { mlpSpec, type MlpSpec, type NamedWeight } from './mlp.ts';
 import { GraphBuilder, type Value } from './ort-graph.ts';
-import {
-  addNetState,
-  batchFeeds,
-  feedStateNorm,
-  flatParams,
-  layerParamsOf,
-  netWeightNames,
-  netWeights,
-  normalizedStates,
-  paramAt,
-  polyakOutputs,
-  stateNormOf,
-  stateNormWeights,
-  weightReader,
-  weightShapes,
-  type OrtBatch,
-  type OrtStateNorm,
-} from './ort-learner.ts';
+import { addNetState, batchFeeds, feedStateNorm, flatParams, layerParamsOf, netWeightNames, netWeights, normalizedStates, paramAt, polyakOutputs, stateNormOf, stateNormWeights, weightReader, weightShapes, type OrtBatch, type OrtStateNorm } from './ort-learner.ts';
 import { adamNames, adamParamStep, ensembleBackward, ensembleForward, ensembleInputGrad, feedAdamScalars, mlpBackward, mlpForward, type LayerParams } from './ort-mlp.ts';
 import { OrtSession, type Feeds } from './ort-runtime.ts';
 import { OrtState } from './ort-state.ts';

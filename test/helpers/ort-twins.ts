@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { SampledBatch } from '../../src/algos/replay-buffer.ts';
 import type { Rng } from '../../src/core/rng.ts';
 import type { NamedWeight } from '../../src/nn/mlp.ts';
 
@@ -15,29 +16,12 @@ export const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
   return d;
 };
 
-export interface TwinBatch {
-  readonly size: number;
-  readonly obsDim: number;
-  readonly actDim: number;
-  readonly observation: Float32Array;
-  readonly action: Float32Array;
-  readonly reward: Float32Array;
-  readonly nextObservation: Float32Array;
-  readonly done: Float32Array;
-}
-
 /**
  * A random minibatch drawn from `data` in a fixed order (observations, actions, rewards, next
  * observations), so a test's draws do not depend on which engine reads them. Actions are uniform in
  * [−1, 1] unless `action` draws them (discrete indices); every `doneEvery`-th row is terminal.
  */
-export const randomBatch = (
-  data: Rng,
-  size: number,
-  obsDim: number,
-  actDim: number,
-  options: { readonly obsStd?: number; readonly doneEvery: number; readonly action?: () => Float32Array },
-): TwinBatch => {
+export const randomBatch = (data: Rng, size: number, obsDim: number, actDim: number, options: { readonly obsStd?: number; readonly doneEvery: number; readonly action?: () => Float32Array }): SampledBatch => {
   const obsStd = options.obsStd ?? 1;
   const observation = data.fillNormal(new Float32Array(size * obsDim), 0, obsStd) as Float32Array;
   const action = options.action ? options.action() : (data.fillUniform(new Float32Array(size * actDim), -1, 1) as Float32Array);
