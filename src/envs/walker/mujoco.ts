@@ -37,7 +37,8 @@ const keepPrinted = (s: string): void => {
 };
 
 export const mujocoModule = (): MainModule =>
-  loaded ?? fail('unsupported', 'walker: the MuJoCo WebAssembly module is not loaded yet; await walkerEnv.prepare() before make() or reward()');
+  loaded ??
+  fail('unsupported', 'the MuJoCo WebAssembly module is not loaded yet: await prepareEnv(<the env>) (walker, mujoco/* pendulums) before make() or reward()');
 
 export const isMujocoLoaded = (): boolean => loaded !== undefined;
 
