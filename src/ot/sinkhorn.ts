@@ -48,6 +48,12 @@ export interface SinkhornOptions {
   readonly maxIterations?: number;
   /** Threshold on ‖colsum(P) − b‖₂, default 1e-9 (POT's stopThr). */
   readonly tolerance?: number;
+  /**
+   * Where to write the plan (rows × cols, row-major) instead of a new array: a buffer reused across
+   * solves avoids the first touch of fresh memory, ~30 ms per 8 MB on the development VM against
+   * ~1 ms reused (see README, "Where the time goes"). The result's `plan` is this array.
+   */
+  readonly planInto?: Float64Array;
 }
 
 export interface SinkhornResult {
@@ -85,6 +91,7 @@ interface Problem {
   readonly method: SinkhornMethod;
   readonly maxIterations: number;
   readonly tolerance: number;
+  readonly planInto: Float64Array | undefined;
 }
 
 const invalid = (message: string): E.Either<DistilleryError, never> => E.left(distilleryError('invalid-input', `sinkhorn: ${message}`));
@@ -125,6 +132,9 @@ const validate = (o: SinkhornOptions): E.Either<DistilleryError, Problem> => {
   if (!(Number.isSafeInteger(maxIterations) && maxIterations > 0)) return invalid(`maxIterations must be a positive integer, got ${maxIterations}`);
   const tolerance = o.tolerance ?? 1e-9;
   if (!(Number.isFinite(tolerance) && tolerance >= 0)) return invalid(`tolerance must be a finite number ≥ 0, got ${tolerance}`);
+  const planInto = o.planInto;
+  if (planInto !== undefined && !(planInto instanceof Float64Array && planInto.length === rows * cols))
+    return invalid(`planInto must be a Float64Array of rows×cols = ${rows * cols} entries`);
   const a = weights(o.a, rows, 'a');
   if (E.isLeft(a)) return a;
   const b = weights(o.b, cols, 'b');
@@ -136,7 +146,7 @@ const validate = (o: SinkhornOptions): E.Either<DistilleryError, Problem> => {
   if (Math.abs(ma - mb) > MASS_TOLERANCE * Math.max(ma, mb))
     return invalid(`a and b must have the same total mass, got ${ma} and ${mb}`);
   if (ma !== mb) for (let j = 0; j < cols; j++) b.right[j] *= ma / mb;
-  return E.right({ cost, rows, cols, epsilon, a: a.right, b: b.right, method, maxIterations, tolerance });
+  return E.right({ cost, rows, cols, epsilon, a: a.right, b: b.right, method, maxIterations, tolerance, planInto });
 };
 
 /** ‖v ⊙ kt − b‖₂: the column marginal of diag(u) K diag(v) is v ⊙ Kᵀu. */
@@ -324,10 +334,10 @@ const runLog = (ws: Workspace, p: Problem): Iterate => {
   return state;
 };
 
-const extractPlan = (ws: Workspace): Float64Array => {
+const extractPlan = (ws: Workspace, into: Float64Array | undefined): Float64Array => {
   const { rows, cols, stride, K } = ws;
   // new + set, not slice: slice of a view on WebAssembly memory takes a slow path in V8
-  const plan = new Float64Array(rows * cols);
+  const plan = into ?? new Float64Array(rows * cols);
   if (stride === cols) {
     plan.set(K.subarray(0, rows * cols));
     return plan;
@@ -352,7 +362,7 @@ const solve = (p: Problem): E.Either<DistilleryError, SinkhornResult> => {
   const logV = new Float64Array(p.cols);
   for (let i = 0; i < p.rows; i++) logU[i] = ws.alpha[i] + Math.log(ws.u[i]);
   for (let j = 0; j < p.cols; j++) logV[j] = ws.beta[j] + Math.log(ws.v[j]);
-  const plan = extractPlan(ws);
+  const plan = extractPlan(ws, p.planInto);
   const planFinite = Number.isFinite(cost);
   const stoppedOnNonFinite = state.nonFinite || !planFinite;
   const warning = !planFinite

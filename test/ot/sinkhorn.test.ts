@@ -242,3 +242,20 @@ test('standard domain: costs whose exp underflows take the range-checked kernel 
   const inRange = sinkhorn({ ...p, method: 'standard' });
   assert.ok(maxAbsDiff(inRange.plan, sinkhorn({ ...p, method: 'log' }).plan) < 1e-15);
 });
+
+test('planInto: the plan is written into the given buffer, bit for bit the plan of a fresh solve; a buffer of the wrong size is refused', () => {
+  const rng = Rng.fromSeed(11);
+  const n = 7;
+  const m = 5;
+  const cost = rng.fillUniform(new Float64Array(n * m), 0, 1) as Float64Array;
+  for (const method of METHODS) {
+    const fresh = sinkhorn({ cost, rows: n, cols: m, epsilon: 0.1, method });
+    const into = new Float64Array(n * m).fill(Number.NaN);
+    const reused = sinkhorn({ cost, rows: n, cols: m, epsilon: 0.1, method, planInto: into });
+    assert.equal(reused.plan, into, method);
+    assert.deepEqual(Array.from(into), Array.from(fresh.plan), method);
+    assert.equal(reused.cost, fresh.cost, method);
+  }
+  const bad = sinkhornE({ cost, rows: n, cols: m, epsilon: 0.1, planInto: new Float64Array(n * m - 1) });
+  assert.ok(E.isLeft(bad) && /planInto must be a Float64Array of rows×cols = 35 entries/.test(bad.left.message));
+});
