@@ -15,6 +15,7 @@ import type { PbrlHyper } from '../algos/pbrl/index.ts';
 import { ReplayBuffer } from '../algos/replay-buffer.ts';
 import { saveCheckpoint, saveNetwork, type BackendPreference, type TaskEncoding } from '../nn/index.ts';
 import { readAllBatches, trainingLoop, useBackend, type StepMetric } from './common.ts';
+import { ortNaiveMtUpdater } from './train-naive-mt-ort.ts';
 
 export interface TrainNaiveMtInput {
   /** Tasks in model order: the actor's task index i is the position here. */
@@ -70,6 +71,8 @@ export const trainNaiveMtJob = async (input: TrainNaiveMtInput, ctx: JobContext)
   const algo = new NaiveMtPbrl({ obsDim, actDim, tasks: input.tasks.length }, input.hyper, rng.split('init'), input.encoding ?? 'onehot');
   const learner = new NaiveMtLearner(algo, buffers);
   const updates = rng.split('updates');
+  // On ORT when the backend uses it: same draws in the same order, the tfjs run to float rounding.
+  const ort = ortNaiveMtUpdater(algo, buffers, backend);
   const started = Date.now();
   const final: Record<string, Record<string, number>> = {};
   const actorDir = join(input.checkpointDir, 'actor');
@@ -83,7 +86,7 @@ export const trainNaiveMtJob = async (input: TrainNaiveMtInput, ctx: JobContext)
       update: () => {
         const metrics: StepMetric[] = [];
         for (let k = 0; k < input.tasks.length; k++) {
-          const m = learner.update(updates);
+          const m = ort ? ort.update(updates) : learner.update(updates);
           const task = input.tasks[m.task].task;
           for (const [name, value] of Object.entries(m)) if (name !== 'task') metrics.push({ name: `naive-mt/${name}`, value, tags: { task } });
           final[task] = { ...final[task], ...m };
@@ -91,6 +94,7 @@ export const trainNaiveMtJob = async (input: TrainNaiveMtInput, ctx: JobContext)
         return metrics;
       },
     });
+    ort?.sync();
     const savedActor = await saveNetwork(actorDir, algo.actor)();
     if (E.isLeft(savedActor)) throw new DistilleryFailure(savedActor.left);
     const savedCritics = await saveCheckpoint(criticsDir, {
@@ -106,6 +110,7 @@ export const trainNaiveMtJob = async (input: TrainNaiveMtInput, ctx: JobContext)
     })();
     if (E.isLeft(savedCritics)) throw new DistilleryFailure(savedCritics.left);
   } finally {
+    ort?.dispose();
     learner.dispose();
   }
   return {
@@ -114,7 +119,7 @@ export const trainNaiveMtJob = async (input: TrainNaiveMtInput, ctx: JobContext)
     tasks: input.tasks.map((t) => t.task),
     final,
     transitions: Object.fromEntries(input.tasks.map((t, i) => [t.task, buffers[i].size])),
-    backend: tfjsBackendOf(backend), // trained on tfjs: ORT runs only the distill and TD3+BC steps
+    backend: ort ? 'ort' : tfjsBackendOf(backend),
     seconds: (Date.now() - started) / 1000,
   };
 };

@@ -46,8 +46,8 @@ export interface OrtPbrlNoise {
 const NETS = ['actor', 'critic', 'actorTarget', 'criticTarget'] as const;
 type Net = (typeof NETS)[number];
 
-const specsOf = (obsDim: number, actDim: number, h: OrtPbrlHyper) => ({
-  actor: mlpSpec([obsDim, ...h.hidden, h.actorHead === 'gaussian' ? 2 * actDim : actDim], 'tanh'),
+const specsOf = (obsDim: number, actDim: number, h: OrtPbrlHyper, actorInput = obsDim) => ({
+  actor: mlpSpec([actorInput, ...h.hidden, h.actorHead === 'gaussian' ? 2 * actDim : actDim], 'tanh'),
   critic: mlpSpec([obsDim + actDim, ...h.hidden, 1]),
 });
 
@@ -56,9 +56,14 @@ const isCritic = (net: Net): boolean => net.startsWith('critic');
 /** The metrics a step graph outputs, in Pbrl.update's order (betaOod, fed, comes first). */
 const CRITIC_METRICS = ['criticLoss', 'oodLoss', 'q', 'qStd', 'qOod'] as const;
 
-export const pbrlStepGraph = (obsDim: number, actDim: number, h: OrtPbrlHyper, adam: Pick<AdamOptions, 'beta1' | 'beta2'>, withActor: boolean) => {
+/**
+ * With `actorInput` (a task-conditioned actor, naive multi-task PBRL: [s | task code]) the actor
+ * reads fed inputs actorObs / actorNextObs [batch, actorInput] instead of s and s'; the critics
+ * still see the states.
+ */
+export const pbrlStepGraph = (obsDim: number, actDim: number, h: OrtPbrlHyper, adam: Pick<AdamOptions, 'beta1' | 'beta2'>, withActor: boolean, actorInput?: number) => {
   const g = new GraphBuilder(withActor ? 'pbrl-critic-actor' : 'pbrl-critic');
-  const specs = specsOf(obsDim, actDim, h);
+  const specs = specsOf(obsDim, actDim, h, actorInput);
   const K = h.ensembleSize;
   const M = h.oodSamples;
   const d = actDim;
@@ -107,11 +112,12 @@ export const pbrlStepGraph = (obsDim: number, actDim: number, h: OrtPbrlHyper, a
   const tile = (x: Value, times: number): Value => g.op('Tile', [x, g.ints([times, 1])])[0];
 
   const { s, s2 } = h.normalizeStates ? normalizedStates(g, obsDim, obs, nextObs) : { s: obs, s2: nextObs };
+  const [actorS, actorS2] = actorInput === undefined ? [s, s2] : [g.input('actorObs', ['batch', actorInput]), g.input('actorNextObs', ['batch', actorInput])];
   const rows = g.dimAsFloat(obs, 0);
   const batchRows = g.op('Gather', [g.op('Shape', [obs])[0], g.ints([0])], [{ name: 'axis', kind: 'int', value: 0 }])[0];
 
   // In-distribution target y_k = r + γ(1 − done)(Q_k(s', a') − β_in·std_j Q_j(s', a')), a' the smoothed target action.
-  const aTarget = meanAction(mlpForward(g, specs.actor, net('actorTarget'), s2).at(-1)!);
+  const aTarget = meanAction(mlpForward(g, specs.actor, net('actorTarget'), actorS2).at(-1)!);
   const aNext = g.clip(g.add(aTarget, g.clip(smoothing, -h.noiseClip, h.noiseClip)), -1, 1);
   const reference = members(h.targetCritics === 'target' ? 'criticTarget' : 'critic');
   const qNext = memberColumns(g, membersForward(g, specs.critic, reference, g.concat([s2, aNext], 1)));
@@ -119,9 +125,9 @@ export const pbrlStepGraph = (obsDim: number, actDim: number, h: OrtPbrlHyper, a
   const y = g.add(g.reshape(reward, [-1, 1]), g.mul(g.mul(g.reshape(g.sub(g.scalar(1), done), [-1, 1]), g.scalar(h.gamma)), penalised));
 
   // One pass of the K critics over [data rows | M noisy copies of π(s) at s | M of π(s') at s'].
-  const actorOuts = mlpForward(g, specs.actor, net('actor'), s);
+  const actorOuts = mlpForward(g, specs.actor, net('actor'), actorS);
   const piObs = meanAction(actorOuts.at(-1)!);
-  const piNext = meanAction(mlpForward(g, specs.actor, net('actor'), s2).at(-1)!);
+  const piNext = meanAction(mlpForward(g, specs.actor, net('actor'), actorS2).at(-1)!);
   const oodStates = g.concat([tile(s, M), tile(s2, M)], 0);
   const oodActions = g.clip(g.add(g.concat([tile(piObs, M), tile(piNext, M)], 0), oodNoise), -1, 1);
   const input = g.concat([g.concat([s, action], 1), g.concat([oodStates, oodActions], 1)], 0);
@@ -180,7 +186,7 @@ export const pbrlStepGraph = (obsDim: number, actDim: number, h: OrtPbrlHyper, a
   return g.build();
 };
 
-interface Compiled {
+export interface CompiledPbrlStep {
   readonly session: OrtSession;
   /** State entries the graph reads. */
   readonly reads: string[];
@@ -188,6 +194,27 @@ interface Compiled {
   readonly updates: [string, string][];
   readonly metrics: string[];
 }
+type Compiled = CompiledPbrlStep;
+
+/** A step graph in a session, with the state entries (weights, moments: `…/layer…`) it reads and writes. */
+export const compilePbrlStep = (obsDim: number, actDim: number, hyper: OrtPbrlHyper, withActor: boolean, actorInput?: number): CompiledPbrlStep => {
+  const graph = pbrlStepGraph(obsDim, actDim, hyper, ADAM_DEFAULTS, withActor, actorInput);
+  const stateful = (name: string): boolean => name.includes('/layer');
+  return {
+    session: OrtSession.create(graph),
+    reads: graph.inputs.map((i) => i.name).filter(stateful),
+    updates: graph.outputs.map((o) => o.name).filter(stateful).map((o) => [o.slice(0, -1), o] as [string, string]),
+    metrics: graph.outputs.map((o) => o.name).filter((o) => !stateful(o)),
+  };
+};
+
+/** The metrics of one run of a step graph, as Pbrl.update orders them after betaOod. */
+export const pbrlStepMetrics = (out: Record<string, Float32Array>, betaOod: number, withActor: boolean): Record<string, number> => {
+  const metrics: Record<string, number> = { betaOod };
+  for (const name of CRITIC_METRICS) metrics[name] = out[name][0];
+  if (withActor) metrics.actorLoss = out.actorLoss[0];
+  return metrics;
+};
 
 /** PBRL's networks and optimizer state on ORT; weights() names them as Pbrl.weights() does. */
 export class OrtPbrl {
@@ -212,17 +239,7 @@ export class OrtPbrl {
     for (const net of NETS)
       addNetState(this.state, net, isCritic(net) ? specs.critic : specs.actor, isCritic(net) ? hyper.ensembleSize : undefined, take, net === 'actor' || net === 'critic');
     this.norm = hyper.normalizeStates ? stateNormOf(take) : undefined;
-    const compile = (withActor: boolean): Compiled => {
-      const graph = pbrlStepGraph(obsDim, actDim, hyper, ADAM_DEFAULTS, withActor);
-      const stateful = (name: string): boolean => name.includes('/layer');
-      return {
-        session: OrtSession.create(graph),
-        reads: graph.inputs.map((i) => i.name).filter(stateful),
-        updates: graph.outputs.map((o) => o.name).filter(stateful).map((o) => [o.slice(0, -1), o] as [string, string]),
-        metrics: graph.outputs.map((o) => o.name).filter((o) => !stateful(o)),
-      };
-    };
-    this.graphs = { critic: compile(false), both: compile(true) };
+    this.graphs = { critic: compilePbrlStep(obsDim, actDim, hyper, false), both: compilePbrlStep(obsDim, actDim, hyper, true) };
   }
 
   get updateCount(): number {
@@ -258,10 +275,7 @@ export class OrtPbrl {
     this.state.commit(graph.updates);
     this.updates += 1;
     if (withActor) this.actorSteps += 1;
-    const metrics: Record<string, number> = { betaOod };
-    for (const name of CRITIC_METRICS) metrics[name] = out[name][0];
-    if (withActor) metrics.actorLoss = out.actorLoss[0];
-    return metrics;
+    return pbrlStepMetrics(out, betaOod, withActor);
   }
 
   /** Weights named as Pbrl.weights() names them (networks, then stateNorm/ when present). */

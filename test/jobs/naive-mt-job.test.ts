@@ -105,3 +105,30 @@ test('naive multi-task job refuses tasks whose datasets differ in shape, with on
     (e: unknown) => e instanceof DistilleryFailure && e.message === 'naive multi-task PBRL: task c has observations 4 and actions 2, task a 3 and 2',
   );
 });
+
+test('naive multi-task job under --backend ort trains on ORT and matches the tfjs run (metrics per task, both checkpoints)', async () => {
+  const run = async (backend: 'ort' | 'cpu') => {
+    const metrics: Record<string, number> = {};
+    const report = (e: JobEvent): void => {
+      if (e.kind === 'metric') metrics[`${e.name}/${e.tags?.task}@${e.step}`] = e.value;
+    };
+    const out = await trainNaiveMtJob({ ...(await inputFor(`engine-${backend}`)), backend }, { report });
+    return { out, metrics };
+  };
+  const [viaTfjs, viaOrt] = [await run('cpu'), await run('ort')];
+  assert.equal(viaOrt.out.backend, 'ort');
+  assert.equal(viaTfjs.out.backend, 'cpu');
+  assert.deepEqual(Object.keys(viaOrt.metrics).sort(), Object.keys(viaTfjs.metrics).sort());
+  assert.ok(Object.keys(viaTfjs.metrics).some((k) => k.startsWith('naive-mt/actorLoss/b')), 'the run reports actor steps');
+  for (const [k, v] of Object.entries(viaTfjs.metrics)) assert.ok(Math.abs(viaOrt.metrics[k] - v) <= 1e-4 * Math.max(1, Math.abs(v)), `${k}: ORT ${viaOrt.metrics[k]} vs tfjs ${v}`);
+  for (const which of ['actorDir', 'criticsDir'] as const) {
+    const [x, y] = [await loadCheckpoint(viaOrt.out[which])(), await loadCheckpoint(viaTfjs.out[which])()];
+    if (E.isLeft(x) || E.isLeft(y)) assert.fail(`${which} did not load`);
+    assert.deepEqual(x.right.architecture, y.right.architecture);
+    assert.deepEqual(x.right.weights.map((w) => w.name), y.right.weights.map((w) => w.name));
+    x.right.weights.forEach((w, i) => {
+      const ref = y.right.weights[i].data;
+      for (let j = 0; j < ref.length; j++) assert.ok(Math.abs(w.data[j] - ref[j]) < 1e-4, `${which} ${w.name}[${j}]: ORT ${w.data[j]} vs tfjs ${ref[j]}`);
+    });
+  }
+});
