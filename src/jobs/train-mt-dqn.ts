@@ -7,7 +7,8 @@
  * transition collected (with simulator states, so rewards can be recomputed) is written as one
  * Arrow dataset per task when training ends, so a run leaves its data replayable. RxJS-free.
  */
-import { tfjsBackendOf } from '../nn/backend.ts';
+import { tfjsBackendOf, usesOrt } from '../nn/backend.ts';
+import { OrtMtDqn } from '../nn/ort-mt-dqn.ts';
 import { DistilleryFailure, distilleryError } from '../core/errors.ts';
 import type { JobContext } from '../core/job.ts';
 import { Rng } from '../core/rng.ts';
@@ -55,6 +56,10 @@ export const trainMtDqnJob = async (input: TrainMtDqnInput, ctx: JobContext): Pr
   };
   const dqn = new MtDqn(dims, hyper, rng.split('init'), { trainShared: !input.shared?.freeze });
   if (input.shared) dqn.loadSharedWeights(input.shared.weights);
+  // On ORT the tfjs network only supplies the initial weights (its RNG path creates them); updates,
+  // acting and evaluation then run on the ORT twin with the same draws in the same order.
+  const ort = usesOrt(backend) ? new OrtMtDqn({ ...dims, ...hyper, trainShared: !input.shared?.freeze }, dqn.online.weights(), dqn.target.weights()) : undefined;
+  const learner: Pick<MtDqn, 'act' | 'update' | 'sharedWeights'> = ort ?? dqn;
   const buffers = envs.map((_, i) => new ReplayBuffer(hyper.replayCapacity, { obsDim: dims.observationSizes[i], actDim: 1, discreteActions: true }));
   const explore = envs.map((e, i) => rng.split(`explore/${taskName(input.tasks[i])}`));
   const sample = rng.split('replay');
@@ -65,7 +70,7 @@ export const trainMtDqnJob = async (input: TrainMtDqnInput, ctx: JobContext): Pr
   );
   const curve: { step: number; returns: number[] }[] = [];
   const evalAll = (step: number): void => {
-    const returns = evalEnvs.map((env, i) => meanReturn(env, input.evalEpisodes, (o) => dqn.act(i, o, 0, Rng.fromSeed(0))));
+    const returns = evalEnvs.map((env, i) => meanReturn(env, input.evalEpisodes, (o) => learner.act(i, o, 0, Rng.fromSeed(0))));
     curve.push({ step, returns });
     returns.forEach((value, i) => ctx.report({ kind: 'metric', name: 'dqn/return', step, value, tags: { task: taskName(input.tasks[i]) } }));
   };
@@ -81,7 +86,7 @@ export const trainMtDqnJob = async (input: TrainMtDqnInput, ctx: JobContext): Pr
       update: (step) => {
         envs.forEach((_, i) => {
           const o = rollouts.observation(i);
-          const a = dqn.act(i, o, epsilonAt(hyper, step - 1), explore[i]);
+          const a = learner.act(i, o, epsilonAt(hyper, step - 1), explore[i]);
           const r = rollouts.step(i, a);
           buffers[i].addBatch(oneTransition(taskName(input.tasks[i]), o, a, r.reward, r.observation, r.terminated));
         });
@@ -91,14 +96,15 @@ export const trainMtDqnJob = async (input: TrainMtDqnInput, ctx: JobContext): Pr
             const s = b.sample(hyper.batchSize, sample);
             return { task: i, observations: s.observation, actions: s.action, rewards: s.reward, nextObservations: s.nextObservation, terminated: s.done };
           });
-          dqn.update(batches).forEach((l, i) => metrics.push({ name: 'dqn/loss', value: l, tags: { task: taskName(input.tasks[i]) } }));
+          learner.update(batches).forEach((l, i) => metrics.push({ name: 'dqn/loss', value: l, tags: { task: taskName(input.tasks[i]) } }));
         }
         if (step % input.evalEvery === 0 || step === input.steps) evalAll(step);
         return metrics;
       },
     });
-    sharedWeights = dqn.sharedWeights();
+    sharedWeights = learner.sharedWeights();
   } finally {
+    ort?.dispose();
     dqn.dispose();
   }
   const meta = {
@@ -107,7 +113,7 @@ export const trainMtDqnJob = async (input: TrainMtDqnInput, ctx: JobContext): Pr
     pipeline: input.pipeline ?? 'train-mt-dqn',
   };
   const datasets = input.datasetsDir && rollouts.history ? await writeTaskDatasets(input.datasetsDir, input.tasks, rollouts.history, envs, meta) : [];
-  return { tasks: input.tasks.map(taskName), curve, sharedWeights, datasets, backend: tfjsBackendOf(backend), seconds: (Date.now() - started) / 1000 };
+  return { tasks: input.tasks.map(taskName), curve, sharedWeights, datasets, backend: ort ? 'ort' : tfjsBackendOf(backend), seconds: (Date.now() - started) / 1000 };
 };
 
 /** A one-row batch for the replay buffer. */

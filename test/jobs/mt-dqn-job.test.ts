@@ -60,3 +60,31 @@ test('MT-DQN job, transfer: the shared block learned on two tasks starts a third
     (e: unknown) => e instanceof DistilleryFailure && e.error.code === 'bad-file' && !e.message.includes('\n'),
   );
 });
+
+test('MT-DQN job under --backend ort trains on ORT and matches the tfjs run (losses, greedy curve, shared block; frozen transfer)', async () => {
+  const run = async (backend: 'ort' | 'cpu', extra: Partial<TrainMtDqnInput> = {}) => {
+    const losses: Record<string, number> = {};
+    const out = await trainMtDqnJob({ ...input, ...extra, backend }, {
+      report: (e) => {
+        if (e.kind === 'metric' && e.name === 'dqn/loss') losses[`${e.tags?.task}@${e.step}`] = e.value;
+      },
+    });
+    return { out, losses };
+  };
+  const [viaTfjs, viaOrt] = [await run('cpu'), await run('ort')];
+  assert.equal(viaOrt.out.backend, 'ort');
+  assert.equal(viaTfjs.out.backend, 'cpu');
+  assert.deepEqual(viaOrt.out.curve, viaTfjs.out.curve);
+  assert.deepEqual(Object.keys(viaOrt.losses).sort(), Object.keys(viaTfjs.losses).sort());
+  assert.equal(Object.keys(viaTfjs.losses).length, 8);
+  for (const [k, v] of Object.entries(viaTfjs.losses)) assert.ok(Math.abs(viaOrt.losses[k] - v) <= 1e-4 * Math.max(1, Math.abs(v)), `${k}: ORT ${viaOrt.losses[k]} vs tfjs ${v}`);
+  viaOrt.out.sharedWeights.forEach((w, i) => {
+    const ref = viaTfjs.out.sharedWeights[i];
+    assert.equal(w.name, ref.name);
+    for (let j = 0; j < ref.data.length; j++) assert.ok(Math.abs(w.data[j] - ref.data[j]) < 1e-4, `${w.name}[${j}]: ORT ${w.data[j]} vs tfjs ${ref.data[j]}`);
+  });
+  const held = { tasks: [{ env: 'classic/mountain-car', task: 'default', config: { maxEpisodeSteps: 30 } }], steps: 40, evalEvery: 40 };
+  const frozen = await run('ort', { ...held, shared: { weights: viaTfjs.out.sharedWeights, freeze: true } });
+  assert.equal(frozen.out.backend, 'ort');
+  frozen.out.sharedWeights.forEach((w, i) => assert.deepEqual(w.data, viaTfjs.out.sharedWeights[i].data));
+});
