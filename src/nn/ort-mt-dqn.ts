@@ -16,6 +16,7 @@ import { addNetState, netWeightNames, weightShapes } from './ort-learner.ts';
 import { adamNames, adamParamStep, feedAdamScalars, mlpBackward, mlpForward, mlpParamInputs, type LayerParams } from './ort-mlp.ts';
 import { OrtSession, type Feeds } from './ort-runtime.ts';
 import { OrtState } from './ort-state.ts';
+import type { TaskTransitionBatch } from './shared-mlp.ts';
 
 export interface OrtMtDqnConfig {
   readonly observationSizes: readonly number[];
@@ -30,15 +31,8 @@ export interface OrtMtDqnConfig {
   readonly trainShared: boolean;
 }
 
-/** One task's batch, row-major (MtDqnBatch's shape); observations may be zero-padded past n_t columns. */
-export interface OrtMtDqnBatch {
-  readonly task: number;
-  readonly observations: Float32Array;
-  readonly actions: ArrayLike<number>;
-  readonly rewards: ArrayLike<number>;
-  readonly nextObservations: Float32Array;
-  readonly terminated: ArrayLike<number>;
-}
+/** One task's batch (observations may be zero-padded past n_t columns). */
+export type OrtMtDqnBatch = TaskTransitionBatch;
 
 interface MtDqnSpecs {
   readonly inputs: readonly MlpSpec[];

@@ -45,6 +45,18 @@ export const zeroPadColumns = (x: tf.Tensor2D, width: number): tf.Tensor2D => {
   ]);
 };
 
+/** One task's batch of discrete-action transitions, row-major (MT-DQN's, on tfjs and on ORT). */
+export interface TaskTransitionBatch {
+  readonly task: number;
+  /** [B, n_t] (or padded to the largest observation size). */
+  readonly observations: Float32Array;
+  readonly actions: ArrayLike<number>;
+  readonly rewards: ArrayLike<number>;
+  readonly nextObservations: Float32Array;
+  /** 1 where the transition ended in a terminal state (no bootstrap); truncation is not terminal. */
+  readonly terminated: ArrayLike<number>;
+}
+
 /** One task's batch and its loss on the task's head output. */
 export interface TaskBatch {
   readonly task: number;

@@ -55,3 +55,20 @@ export const assertWeightsClose = (got: readonly NamedWeight[], want: readonly N
     assert.ok(d < tol, `${w.name}: ORT and tfjs differ by ${d}`);
   }
 };
+
+/**
+ * The end of a twin run: both engines drew the same numbers (their next draws agree), and the ORT
+ * engine's networks are tfjs's, in the same order, to `tol`.
+ */
+export const assertSameDrawsAndWeights = (
+  drawsA: { uniform(): number },
+  drawsB: { uniform(): number },
+  ort: { weights(): NamedWeight[] },
+  tfjs: { weights(): NamedWeight[] },
+  tol = 1e-5,
+): void => {
+  assert.equal(drawsA.uniform(), drawsB.uniform(), 'the engines drew different numbers');
+  const [ortWeights, tfWeights] = [ort.weights(), tfjs.weights()];
+  assert.deepEqual(ortWeights.map((w) => w.name), tfWeights.map((w) => w.name));
+  assertWeightsClose(ortWeights, tfWeights, tol);
+};

@@ -7,7 +7,7 @@ import { Rng } from '../../src/core/rng.ts';
 import { selectBackend } from '../../src/nn/backend.ts';
 import { OrtNaiveMt } from '../../src/nn/ort-naive-mt.ts';
 import type { TaskEncoding } from '../../src/nn/student.ts';
-import { assertMetricsClose, assertWeightsClose, randomBatch } from '../helpers/ort-twins.ts';
+import { assertMetricsClose, assertSameDrawsAndWeights, randomBatch } from '../helpers/ort-twins.ts';
 
 /**
  * Naive multi-task PBRL on ORT against the tfjs NaiveMtPbrl (the reference) from the same weights,
@@ -44,10 +44,7 @@ const compare = (encoding: TaskEncoding, hyper: Partial<PbrlHyper>): void => {
       assert.deepEqual(Object.keys(got), Object.keys(want), `update ${k}: metric names`);
       assertMetricsClose(got, want, `update ${k}`);
     }
-    assert.equal(drawsA.uniform(), drawsB.uniform());
-    const [ortWeights, tfWeights] = [ort.weights(), algo.weights()];
-    assert.deepEqual(ortWeights.map((w) => w.name), tfWeights.map((w) => w.name));
-    assertWeightsClose(ortWeights, tfWeights);
+    assertSameDrawsAndWeights(drawsA, drawsB, ort, algo);
   } finally {
     ort.dispose();
     algo.dispose();

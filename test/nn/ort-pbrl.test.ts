@@ -5,7 +5,7 @@ import { oodPenaltyWeight } from '../../src/algos/pbrl/targets.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { selectBackend } from '../../src/nn/backend.ts';
 import { OrtPbrl } from '../../src/nn/ort-pbrl.ts';
-import { assertMetricsClose, assertWeightsClose, randomBatch } from '../helpers/ort-twins.ts';
+import { assertMetricsClose, assertSameDrawsAndWeights, randomBatch } from '../helpers/ort-twins.ts';
 
 /**
  * PBRL on ORT against the tfjs Pbrl (the reference) from the same weights, batches and draws:
@@ -40,11 +40,7 @@ const compare = (hyper: Partial<PbrlHyper>): void => {
       assert.deepEqual(Object.keys(got), Object.keys(want), `update ${k}: metric names`);
       assertMetricsClose(got, want, `update ${k}`);
     }
-    // Both engines drew the same numbers: the next draw agrees.
-    assert.equal(drawsA.uniform(), drawsB.uniform());
-    const [ortWeights, tfWeights] = [ort.weights(), algo.weights()];
-    assert.deepEqual(ortWeights.map((w) => w.name), tfWeights.map((w) => w.name));
-    assertWeightsClose(ortWeights, tfWeights);
+    assertSameDrawsAndWeights(drawsA, drawsB, ort, algo);
   } finally {
     ort.dispose();
     algo.dispose();

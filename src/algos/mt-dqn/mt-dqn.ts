@@ -7,7 +7,7 @@ import type { OutputLoss } from '../../nn/loss.ts';
 import { JsMlp } from '../../nn/js-mlp.ts';
 import { mlpSpec, type NamedWeight } from '../../nn/mlp.ts';
 import { DistilleryFailure, distilleryError } from '../../core/errors.ts';
-import { SharedMlp, sharedMlpSpec, type TaskBatch } from '../../nn/shared-mlp.ts';
+import { SharedMlp, sharedMlpSpec, type TaskBatch, type TaskTransitionBatch } from '../../nn/shared-mlp.ts';
 
 /**
  * MT-DQN hyper-parameters (D'Eramo et al. 2020, docs/facts.md): per-task input Linear(n_t → 80),
@@ -46,16 +46,7 @@ export interface MtDqnTasks {
 }
 
 /** One task's batch of transitions, row-major. */
-export interface MtDqnBatch {
-  readonly task: number;
-  /** [B, n_t] (or padded to the largest observation size). */
-  readonly observations: Float32Array;
-  readonly actions: ArrayLike<number>;
-  readonly rewards: ArrayLike<number>;
-  readonly nextObservations: Float32Array;
-  /** 1 where the transition ended in a terminal state (no bootstrap); truncation is not terminal. */
-  readonly terminated: ArrayLike<number>;
-}
+export type MtDqnBatch = TaskTransitionBatch;
 
 /** Huber loss mean over the batch of Q(s, a) − y, and its gradient on the whole head output (zero off the taken action). */
 export const huberTdLoss =
