@@ -3,22 +3,16 @@
  * Runtime (OrtNaiveMt) with the same minibatch and noise draws, in the same order, as
  * NaiveMtLearner.update + NaiveMtPbrl.update make them, so a run is the tfjs run to float rounding.
  */
-import type { Metrics } from '../algos/learner.ts';
 import type { NaiveMtPbrl } from '../algos/naive-mt/naive-mt.ts';
 import { pbrlUpdateNoise } from '../algos/pbrl/pbrl.ts';
 import { oodPenaltyWeight } from '../algos/pbrl/targets.ts';
 import type { ReplayBuffer } from '../algos/replay-buffer.ts';
-import type { Rng } from '../core/rng.ts';
 import { usesOrt } from '../nn/backend.ts';
 import { OrtNaiveMt } from '../nn/ort-naive-mt.ts';
+import type { OrtTeacherUpdater } from './train-teacher-ort.ts';
 
-export interface OrtNaiveMtUpdater {
-  /** The next task's update (round-robin): sample its batch, draw, step. */
-  update(rng: Rng): Metrics;
-  /** Writes the trained networks back into the tfjs learner (for saving). */
-  sync(): void;
-  dispose(): void;
-}
+/** The teacher job's updater shape; each update is the next task's (round-robin): sample its batch, draw, step. */
+export type OrtNaiveMtUpdater = OrtTeacherUpdater;
 
 /** The ORT updater when the backend uses ORT, else undefined (the tfjs NaiveMtLearner trains). */
 export const ortNaiveMtUpdater = (algo: NaiveMtPbrl, buffers: readonly ReplayBuffer[], backend: string): OrtNaiveMtUpdater | undefined => {
